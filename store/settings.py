@@ -1,0 +1,69 @@
+"""All ReviewOps configuration in one place, read from the environment (`REVIEWOPS_*`) and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings", "PROJECT_ROOT"]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Runtime settings. Every local file ReviewOps writes lives under `home`."""
+
+    model_config = SettingsConfigDict(env_prefix="REVIEWOPS_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default=Path(".reviewops"), description="Directory for all local state.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is SQLite at `<home>/reviewops.db`."
+    )
+    config_dir: Path = Field(default=PROJECT_ROOT / "config", description="Business-edited YAML.")
+    seed_dir: Path = Field(default=PROJECT_ROOT / "data" / "seed", description="Labeled seed set.")
+
+    max_text_chars: int = Field(default=20_000, description="Title + text longer than this is quarantined.")
+    max_clock_skew_seconds: int = Field(default=300, description="created_at this far past received_at is quarantined.")
+    batch_size: int = Field(default=2_000, description="Reviews per pipeline batch.")
+
+    chroma_mode: Literal["persistent", "http"] = "persistent"
+    chroma_host: str = "127.0.0.1"
+    chroma_port: int = 8000
+    embedding_threads: int = Field(default=1, description="torch threads for embedding; 1 holds up on a busy 2-core box.")
+
+    llm_provider: Literal["local", "openai", "ollama"] = "local"
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_seconds: float = 60.0
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to the SQLite file under `home`."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'reviewops.db').resolve()}"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where trained scorer artifacts are written (one subfolder per version)."""
+        return self.home / "models"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.home / "chroma"
+
+    def ensure_home(self) -> Path:
+        """Create the home directory if needed and return it."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self.home
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own `Settings` instead)."""
+    return Settings()
