@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     )
     config_dir: Path = Field(default=PROJECT_ROOT / "config", description="Business-edited YAML.")
     seed_dir: Path = Field(default=PROJECT_ROOT / "data" / "seed", description="Labeled seed set.")
+    shared_csv: Path | None = Field(
+        default=None, description="The real women's clothing CSV; default ../shared/data beside the checkout."
+    )
 
     max_text_chars: int = Field(default=20_000, description="Title + text longer than this is quarantined.")
     max_clock_skew_seconds: int = Field(default=300, description="created_at this far past received_at is quarantined.")

@@ -1,0 +1,65 @@
+"""Builds a ready `ReviewLoop` from `Settings`: database, configs, cleaner and the current scorer."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from agent.scorer import FastScorer, TrainResult, load_current, train_scorer
+from pipeline.adapters import IngestLimits
+from pipeline.clean import Cleaner, load_cleaning_config
+from pipeline.clock import Clock
+from pipeline.loop import ReviewLoop
+from store.db import Database
+from store.routing_config import load_routing_config
+from store.review_store import iter_human_labels
+from store.settings import PROJECT_ROOT, Settings
+from store.taxonomy import load_taxonomy
+
+__all__ = ["build_loop", "ensure_scorer", "retrain", "shared_csv_path"]
+
+log = logging.getLogger(__name__)
+
+
+def shared_csv_path(settings: Settings) -> Path | None:
+    """The real women's clothing CSV: `Settings.shared_csv`, else ../shared/data beside the checkout."""
+    if settings.shared_csv is not None:
+        return settings.shared_csv if settings.shared_csv.exists() else None
+    candidate = PROJECT_ROOT.parent / "shared" / "data" / "womens_clothing_reviews.csv"
+    return candidate if candidate.exists() else None
+
+
+def retrain(settings: Settings, db: Database) -> TrainResult:
+    """Rebuild the scorer from the seed set, the real CSV's train split and the human labels in the store."""
+    with db.session() as session:
+        human = list(iter_human_labels(session))
+    log.info("training the fast scorer (%d human labels from the store)", len(human))
+    return train_scorer(
+        settings.seed_dir / "labeled_reviews.jsonl", settings.models_dir, shared_csv_path(settings), extra_labels=human
+    )
+
+
+def ensure_scorer(settings: Settings, db: Database) -> FastScorer:
+    """Load the current scorer artifact, training one first if there is none."""
+    try:
+        return load_current(settings.models_dir)
+    except FileNotFoundError:
+        retrain(settings, db)
+        return load_current(settings.models_dir)
+
+
+def build_loop(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> ReviewLoop:
+    """Everything the fast path needs, loaded and validated from `settings`."""
+    db = db or Database.from_settings(settings)
+    config_dir = settings.config_dir
+    return ReviewLoop(
+        db=db,
+        scorer=ensure_scorer(settings, db),
+        cleaner=Cleaner(load_cleaning_config(config_dir / "cleaning.yaml")),
+        taxonomy=load_taxonomy(config_dir / "taxonomy.yaml"),
+        routing=load_routing_config(config_dir / "routing.yaml"),
+        limits=IngestLimits(
+            max_text_chars=settings.max_text_chars, max_clock_skew_seconds=settings.max_clock_skew_seconds
+        ),
+        clock=clock,
+    )
