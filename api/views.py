@@ -1,0 +1,107 @@
+"""Rich renderings of results for the CLI; no logic beyond formatting."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.demo_run import DemoResult
+from store.status import LoopStatus
+
+__all__ = ["render_status", "render_demo"]
+
+
+def _kv_table(title: str, rows: dict[str, object], key: str = "", value: str = "count") -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(key or "what")
+    table.add_column(value, justify="right")
+    for k, v in rows.items():
+        table.add_row(str(k), str(v))
+    return table
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part} ({100 * part / whole:.1f}%)" if whole else str(part)
+
+
+def render_status(console: Console, status: LoopStatus) -> None:
+    silver_total = sum(status.silver_by_status.values())
+    routed_total = sum(status.routed_by_route.values())
+    stages = {
+        "bronze payloads": status.bronze,
+        "quarantined": sum(status.quarantine_by_reason.values()),
+        "silver reviews": silver_total,
+        **{f"  silver {k}": v for k, v in sorted(status.silver_by_status.items())},
+        "scored": status.scored,
+        **{f"  routed {k}": _share(v, routed_total) for k, v in sorted(status.routed_by_route.items())},
+        **{f"  agent queue {k}": v for k, v in sorted(status.agent_queue_by_status.items())},
+        "not yet indexed": status.unindexed,
+        "newest review received": status.newest_received_at.isoformat() if status.newest_received_at else "-",
+    }
+    console.print(_kv_table("Loop stages", stages, "stage"))
+    if status.quarantine_by_reason:
+        console.print(_kv_table("Quarantine reasons", dict(sorted(status.quarantine_by_reason.items())), "reason"))
+    if status.lags:
+        lags = Table(title="Stage lags (latest routed reviews)", title_justify="left")
+        for column in ("stage", "reviews", "p50", "p95", "max"):
+            lags.add_column(column, justify="left" if column == "stage" else "right")
+        for lag in status.lags:
+            lags.add_row(
+                lag.stage, str(lag.count), _dur(lag.p50_seconds), _dur(lag.p95_seconds), _dur(lag.max_seconds)
+            )
+        console.print(lags)
+
+
+def _dur(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def render_demo(console: Console, result: DemoResult) -> None:
+    opts = result.options
+    console.rule("[bold]ReviewOps demo")
+    console.print(
+        f"Stream: {result.events} payloads over {opts.days} simulated days, {opts.skus} SKUs, seed {opts.seed} "
+        f"-> {result.stream_file}"
+    )
+    console.print(
+        f"Fast path: {result.batches} micro-batches of {opts.batch_minutes} simulated minutes in {result.seconds:.1f} s "
+        f"({result.events / max(result.seconds, 1e-9):,.0f} payloads/s)"
+    )
+    render_status(console, result.status)
+    if result.escalation_reasons:
+        console.print(_kv_table("Why reviews went to the triage agent", result.escalation_reasons, "reason"))
+    clusters = Table(title="Top SKU x topic clusters of negative reviews", title_justify="left")
+    for column in ("SKU", "topic", "negative", "share of SKU", "escalated", "first", "last"):
+        clusters.add_column(column)
+    for c in result.clusters:
+        clusters.add_row(
+            c.sku,
+            c.topic,
+            str(c.negative_reviews),
+            f"{100 * c.share_of_sku_reviews:.0f}%",
+            str(c.escalated),
+            c.first_at.strftime("%b %d %H:%M"),
+            c.last_at.strftime("%b %d %H:%M"),
+        )
+    console.print(clusters)
+    if result.index is not None:
+        console.print(
+            f"Vector index: {result.index.indexed} reviews embedded and stored in Chroma in "
+            f"{result.index.seconds:.1f} s ({result.index.rate:.0f}/s); {result.index.total_in_index} in the index"
+        )
+    t = result.truth
+    checks = Table(title="Checks against the stream's ground truth", title_justify="left")
+    checks.add_column("check")
+    checks.add_column("result")
+    checks.add_row("safety reports escalated", f"{t.safety_escalated}/{t.safety_reviews}")
+    checks.add_row("PII strings left in silver text", f"{len(t.pii_leaks)} (of {t.pii_reviews} reviews with PII)")
+    checks.add_row("cross-channel duplicates caught", f"{t.duplicates_detected}/{t.duplicate_pairs}")
+    checks.add_row("malformed payloads expected", ", ".join(f"{k}={v}" for k, v in sorted(t.malformed_expected.items())))
+    checks.add_row("quarantined", ", ".join(f"{k}={v}" for k, v in sorted(t.quarantined.items())))
+    console.print(checks)

@@ -1,0 +1,182 @@
+"""`reviewops demo`: replay the seeded multi-channel stream through the loop on simulated time and check it."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from pipeline.clock import SimulatedClock
+from pipeline.demo_stream import DemoStream, StreamEvent, generate_stream, write_jsonl
+from pipeline.factory import build_loop
+from pipeline.indexing import IndexRunStats, index_pending_reviews
+from pipeline.loop import BatchReport
+from store.db import Database
+from store.insights import TopicCluster, route_reason_counts, top_negative_clusters
+from store.settings import Settings
+from store.status import LoopStatus, loop_status
+from store.tables import RouteDecisionRow, SilverReview
+
+__all__ = ["DemoOptions", "DemoResult", "TruthCheck", "run_demo", "reset_local_state", "micro_batches"]
+
+
+class DemoOptions(BaseModel):
+    """Size of the simulated stream and how it is replayed."""
+
+    seed: int = 7
+    days: int = 14
+    skus: int = 120
+    reviews_per_day: int = 220
+    batch_minutes: int = 15
+    index: bool = True
+
+
+class TruthCheck(BaseModel):
+    """What the demo's ground truth says the loop should have done, against what it did."""
+
+    safety_reviews: int
+    safety_escalated: int
+    pii_reviews: int
+    pii_leaks: list[str]
+    duplicate_pairs: int
+    duplicates_detected: int
+    malformed_expected: dict[str, int]
+    quarantined: dict[str, int]
+
+
+class DemoResult(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    options: DemoOptions
+    stream_file: Path
+    events: int
+    batches: int
+    seconds: float
+    report: dict[str, object]
+    escalation_reasons: dict[str, int]
+    clusters: list[TopicCluster]
+    status: LoopStatus
+    index: IndexRunStats | None
+    truth: TruthCheck
+
+
+def reset_local_state(settings: Settings) -> None:
+    """Remove the embedded database and Chroma directory under REVIEWOPS_HOME (trained models are kept)."""
+    if settings.database_url:
+        raise ValueError("refusing to reset an external database (REVIEWOPS_DATABASE_URL is set); drop it yourself")
+    db_file = settings.home / "reviewops.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(settings.chroma_dir, ignore_errors=True)
+
+
+def micro_batches(events: Sequence[StreamEvent], minutes: int) -> list[list[StreamEvent]]:
+    """Group a time-sorted stream into consecutive windows of `minutes` of received time."""
+    batches: list[list[StreamEvent]] = []
+    window_end = None
+    for event in events:
+        if window_end is None or event.received_at >= window_end:
+            batches.append([])
+            start = event.received_at.replace(second=0, microsecond=0)
+            window_end = start + timedelta(minutes=minutes - start.minute % minutes)
+        batches[-1].append(event)
+    return batches
+
+
+def _truth_check(db: Database, stream: DemoStream, report: BatchReport) -> TruthCheck:
+    truth = stream.truth
+    with db.session() as session:
+        escalated = set(
+            session.scalars(
+                select(RouteDecisionRow.review_id).where(
+                    RouteDecisionRow.route == "agent", RouteDecisionRow.review_id.in_(truth.safety_review_ids)
+                )
+            )
+        )
+        texts = dict(
+            session.execute(
+                select(SilverReview.review_id, SilverReview.title + " " + SilverReview.text).where(
+                    SilverReview.review_id.in_(list(truth.pii_strings))
+                )
+            ).tuples()
+        )
+        second_ids = [b for _, b in truth.duplicate_pairs]
+        duplicates_detected = len(
+            list(
+                session.scalars(
+                    select(SilverReview.review_id).where(
+                        SilverReview.review_id.in_(second_ids), SilverReview.status == "duplicate"
+                    )
+                )
+            )
+        )
+    leaks = [
+        f"{rid}: {value}" for rid, values in truth.pii_strings.items() for value in values if value in texts.get(rid, "")
+    ]
+    expected: dict[str, int] = {}
+    for item in truth.malformed:
+        expected[item.expected_reason] = expected.get(item.expected_reason, 0) + 1
+    return TruthCheck(
+        safety_reviews=len(truth.safety_review_ids),
+        safety_escalated=len(escalated),
+        pii_reviews=len(truth.pii_strings),
+        pii_leaks=leaks,
+        duplicate_pairs=len(truth.duplicate_pairs),
+        duplicates_detected=duplicates_detected,
+        malformed_expected=expected,
+        quarantined=dict(report.quarantined),
+    )
+
+
+def run_demo(
+    settings: Settings,
+    options: DemoOptions,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> DemoResult:
+    """Generate the stream, replay it in simulated micro-batches, index it, and compare with the truth."""
+    progress = on_progress or (lambda _stage, _done, _total: None)
+    stream = generate_stream(
+        seed=options.seed, days=options.days, skus=options.skus, reviews_per_day=options.reviews_per_day
+    )
+    settings.ensure_home()
+    stream_file = settings.home / "demo_stream.jsonl"
+    write_jsonl(stream, stream_file)
+
+    clock = SimulatedClock(stream.start)
+    loop = build_loop(settings, clock=clock)
+    batches = micro_batches(stream.events, options.batch_minutes)
+    total = BatchReport()
+    started = time.perf_counter()
+    for i, batch in enumerate(batches, 1):
+        # The batch is processed at the end of its window, as a scheduler firing every N minutes would.
+        clock.advance_to(batch[-1].received_at)
+        total += loop.process(batch)
+        progress("score", i, len(batches))
+    seconds = time.perf_counter() - started
+
+    index_stats = None
+    if options.index:
+        index_stats = index_pending_reviews(settings, loop.db, on_progress=lambda d, t: progress("index", d, t))
+
+    with loop.db.session() as session:
+        status = loop_status(session)
+        clusters = top_negative_clusters(session, limit=10)
+        reasons = route_reason_counts(session)
+    return DemoResult(
+        options=options,
+        stream_file=stream_file,
+        events=len(stream.events),
+        batches=len(batches),
+        seconds=seconds,
+        report=total.as_dict(),
+        escalation_reasons=reasons,
+        clusters=clusters,
+        status=status,
+        index=index_stats,
+        truth=_truth_check(loop.db, stream, total),
+    )
