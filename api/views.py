@@ -8,7 +8,7 @@ from rich.table import Table
 from pipeline.demo_run import DemoResult
 from store.status import LoopStatus
 
-__all__ = ["render_status", "render_demo"]
+__all__ = ["render_demo", "render_status"]
 
 
 def _kv_table(title: str, rows: dict[str, object], key: str = "", value: str = "count") -> Table:
@@ -46,9 +46,7 @@ def render_status(console: Console, status: LoopStatus) -> None:
         for column in ("stage", "reviews", "p50", "p95", "max"):
             lags.add_column(column, justify="left" if column == "stage" else "right")
         for lag in status.lags:
-            lags.add_row(
-                lag.stage, str(lag.count), _dur(lag.p50_seconds), _dur(lag.p95_seconds), _dur(lag.max_seconds)
-            )
+            lags.add_row(lag.stage, str(lag.count), _dur(lag.p50_seconds), _dur(lag.p95_seconds), _dur(lag.max_seconds))
         console.print(lags)
 
 
@@ -70,8 +68,8 @@ def render_demo(console: Console, result: DemoResult) -> None:
         f"-> {result.stream_file}"
     )
     console.print(
-        f"Fast path: {result.batches} micro-batches of {opts.batch_minutes} simulated minutes in {result.seconds:.1f} s "
-        f"({result.events / max(result.seconds, 1e-9):,.0f} payloads/s)"
+        f"Fast path: {result.batches} micro-batches of {opts.batch_minutes} simulated minutes "
+        f"in {result.seconds:.1f} s ({result.events / max(result.seconds, 1e-9):,.0f} payloads/s)"
     )
     render_status(console, result.status)
     if result.escalation_reasons:
@@ -102,6 +100,8 @@ def render_demo(console: Console, result: DemoResult) -> None:
     checks.add_row("safety reports escalated", f"{t.safety_escalated}/{t.safety_reviews}")
     checks.add_row("PII strings left in silver text", f"{len(t.pii_leaks)} (of {t.pii_reviews} reviews with PII)")
     checks.add_row("cross-channel duplicates caught", f"{t.duplicates_detected}/{t.duplicate_pairs}")
-    checks.add_row("malformed payloads expected", ", ".join(f"{k}={v}" for k, v in sorted(t.malformed_expected.items())))
+    checks.add_row(
+        "malformed payloads expected", ", ".join(f"{k}={v}" for k, v in sorted(t.malformed_expected.items()))
+    )
     checks.add_row("quarantined", ", ".join(f"{k}={v}" for k, v in sorted(t.quarantined.items())))
     console.print(checks)

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings", "PROJECT_ROOT"]
+__all__ = ["PROJECT_ROOT", "Settings", "get_settings"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,13 +36,31 @@ class Settings(BaseSettings):
     chroma_mode: Literal["persistent", "http"] = "persistent"
     chroma_host: str = "127.0.0.1"
     chroma_port: int = 8000
-    embedding_threads: int = Field(default=1, description="torch threads for embedding; 1 holds up on a busy 2-core box.")
+    embedding_threads: int = Field(
+        default=1, description="torch threads for embedding; 1 holds up on a busy 2-core box."
+    )
 
     llm_provider: Literal["local", "openai", "ollama"] = "local"
     llm_model: str | None = None
     llm_base_url: str | None = None
     llm_api_key: str | None = None
     llm_timeout_seconds: float = 60.0
+
+    api_keys: str = Field(
+        default="", description="`key:role` pairs, comma separated; roles: viewer, ingest, approver, admin."
+    )
+
+    def parsed_api_keys(self) -> dict[str, str]:
+        """API key -> role, from `api_keys`; raises on an unknown role so a typo cannot grant access."""
+        keys: dict[str, str] = {}
+        for pair in filter(None, (p.strip() for p in self.api_keys.split(","))):
+            key, _, role = pair.partition(":")
+            if role not in {"viewer", "ingest", "approver", "admin"} or not key:
+                raise ValueError(
+                    f"REVIEWOPS_API_KEYS entry {pair!r}: expected key:role with role viewer|ingest|approver|admin"
+                )
+            keys[key] = role
+        return keys
 
     @property
     def resolved_database_url(self) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -23,14 +23,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "Base",
-    "UTCDateTime",
     "BronzeEvent",
-    "QuarantinedEvent",
-    "SilverReview",
-    "ReviewScoreRow",
-    "RouteDecisionRow",
     "HumanLabel",
     "PipelineRun",
+    "QuarantinedEvent",
+    "ReviewScoreRow",
+    "RouteDecisionRow",
+    "SilverReview",
+    "UTCDateTime",
 ]
 
 
@@ -52,7 +52,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class BronzeEvent(Base):
