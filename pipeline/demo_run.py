@@ -22,7 +22,7 @@ from store.settings import Settings
 from store.status import LoopStatus, loop_status
 from store.tables import RouteDecisionRow, SilverReview
 
-__all__ = ["DemoOptions", "DemoResult", "TruthCheck", "run_demo", "reset_local_state", "micro_batches"]
+__all__ = ["DemoOptions", "DemoResult", "TruthCheck", "micro_batches", "reset_local_state", "run_demo"]
 
 
 class DemoOptions(BaseModel):
@@ -116,7 +116,10 @@ def _truth_check(db: Database, stream: DemoStream, report: BatchReport) -> Truth
             )
         )
     leaks = [
-        f"{rid}: {value}" for rid, values in truth.pii_strings.items() for value in values if value in texts.get(rid, "")
+        f"{rid}: {value}"
+        for rid, values in truth.pii_strings.items()
+        for value in values
+        if value in texts.get(rid, "")
     ]
     expected: dict[str, int] = {}
     for item in truth.malformed:
