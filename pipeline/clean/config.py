@@ -1,0 +1,192 @@
+"""Cleaning settings (PII patterns, language set, spam lists, near-duplicate parameters) from config/cleaning.yaml.
+
+Every field has a default equal to the shipped YAML, so `CleaningConfig()` is a working configuration; the
+YAML is where the business edits them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from store.settings import get_settings
+from store.yaml_config import field_error, load_yaml_model
+
+__all__ = [
+    "CleaningConfig",
+    "LanguageConfig",
+    "NearDuplicateConfig",
+    "PiiConfig",
+    "SpamConfig",
+    "load_cleaning_config",
+]
+
+_Fraction = Annotated[float, Field(gt=0.0, le=1.0)]
+_Phrases = tuple[Annotated[str, Field(min_length=1)], ...]
+
+_MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class PiiConfig(BaseModel):
+    """What PII masking looks for beyond the built-in email, phone, card and IBAN detectors."""
+
+    model_config = _MODEL_CONFIG
+
+    order_number_patterns: tuple[str, ...] = (
+        r"(?:\b(?:ORD|ORDER)|#)[- ]?\d{5,}\b",
+        r"\border\s+(?:number|num|no\.?|nr\.?|id)\s*[:#]?\s*\d{5,}\b",
+    )
+    """Regexes (matched case-insensitively) whose whole match is replaced by `[ORDER]`."""
+
+    order_number_min_digits: int = Field(default=5, ge=0)
+    """Order-number patterns run only on texts with a run of this many digits (a fast skip; the defaults need 5)."""
+
+    street_suffixes: _Phrases = (
+        "Street", "St", "Avenue", "Ave", "Road", "Rd", "Boulevard", "Blvd", "Drive", "Dr", "Lane", "Ln",
+        "Court", "Ct", "Pl", "Terrace", "Ter", "Cir", "Parkway", "Pkwy", "Highway", "Hwy", "Trl",
+    )  # fmt: skip
+    """Words that end a US-style street address (`1234 N Main St`), matched Capitalized or UPPERCASE.
+
+    Everyday words that end Title Case titles ("Way", "Place", "Square") are left out on purpose.
+    """
+
+    mask_iban: bool = True
+    """Also mask IBANs (checksum-validated) as `[IBAN]`."""
+
+    @field_validator("order_number_patterns")
+    @classmethod
+    def _patterns_compile(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for index, pattern in enumerate(value):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise field_error(f"{pattern!r} is not a valid regular expression: {exc}", index) from None
+        return value
+
+
+class LanguageConfig(BaseModel):
+    """Which languages the detector may answer, and when it says `und` instead."""
+
+    model_config = _MODEL_CONFIG
+
+    languages: tuple[Annotated[str, Field(pattern=r"^[a-z]{2}$")], ...] = (
+        "en", "es", "fr", "de", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "cs", "ro", "hu", "tr",
+        "el", "ru", "uk", "ja", "zh", "ko", "ar", "he", "hi", "id", "vi", "th",
+    )  # fmt: skip
+    """ISO 639-1 codes the detector chooses among; fewer languages is faster and more accurate."""
+
+    min_letters: int = Field(default=8, ge=1)
+    """Texts with fewer letters than this are `und` (too short to tell)."""
+
+    min_confidence: _Fraction = 0.5
+    """Detections below this calibrated probability are `und`."""
+
+    max_chars: int = Field(default=160, ge=20)
+    """Only the first this-many characters are classified (cost grows with length; accuracy does not)."""
+
+
+class SpamConfig(BaseModel):
+    """Word lists and limits for the spam rules in `pipeline.clean.spam`; phrases match case-insensitively."""
+
+    model_config = _MODEL_CONFIG
+
+    solicitation_phrases: _Phrases = (
+        "buy followers", "buy likes", "cheap followers", "free followers", "get followers",
+        "whatsapp me", "message me on whatsapp", "contact me on whatsapp", "telegram me", "dm me on",
+        "visit my site", "visit my website", "visit my page", "check out my channel", "check my profile",
+        "subscribe to my channel", "use my promo code", "use my code", "my referral code", "my referral link",
+        "make money from home", "work from home and earn", "earn money online", "guaranteed returns",
+        "investment opportunity", "double your bitcoin", "crypto investment", "crypto trading signals",
+        "binary options", "online casino", "cheap viagra",
+    )  # fmt: skip
+    """Phrases that make a review spam on their own."""
+
+    promo_words: _Phrases = (
+        "promo code", "coupon code", "discount code", "use code", "click here", "click the link", "click link",
+        "buy now", "order now", "shop now", "limited offer", "limited time offer", "best price", "lowest price",
+        "free gift", "giveaway", "followers", "crypto", "bitcoin", "forex", "earn money", "make money",
+        "subscribe", "cheap",
+    )  # fmt: skip
+    """Words that make a review spam only together with a link or a masked contact ([EMAIL], [PHONE])."""
+
+    allowed_link_domains: _Phrases = (
+        "retailer.com", "ups.com", "fedex.com", "usps.com", "dhl.com", "imgur.com",
+    )  # fmt: skip
+    """Links to these domains (and their subdomains) are not links for the spam rules: the store, carriers."""
+
+    short_link_max_words: int = Field(default=3, ge=0)
+    """A review with a link and at most this many other words is spam (support tickets exempt)."""
+
+    shouting_min_upper_ratio: _Fraction = 0.7
+    """Share of uppercase letters from which a review with a link counts as shouting spam."""
+
+    stuffing_min_tokens: int = Field(default=12, ge=2)
+    """Keyword stuffing is judged only on reviews with at least this many words."""
+
+    stuffing_max_distinct_ratio: _Fraction = 0.4
+    """Distinct words / words at or below this is keyword stuffing."""
+
+    stuffing_max_top_token_share: _Fraction = 0.4
+    """One word (3+ letters, not a stopword) making up more than this share of words is keyword stuffing."""
+
+    gibberish_min_letters: int = Field(default=15, ge=1)
+    """Gibberish is judged only on reviews with at least this many ASCII letters."""
+
+    gibberish_max_vowel_ratio: _Fraction = 0.2
+    """Vowels (a, e, i, o, u, y) / ASCII letters below this is gibberish."""
+
+
+class NearDuplicateConfig(BaseModel):
+    """MinHash + LSH parameters for spotting pasted complaints (word 3-shingles, Jaccard similarity)."""
+
+    model_config = _MODEL_CONFIG
+
+    threshold: _Fraction = 0.75
+    """Estimated Jaccard similarity of word 3-shingles at or above which a text is a near-duplicate.
+
+    Each changed word breaks 3 shingles: two edits in a 50-word text leave ≈0.78, three ≈0.68.
+    """
+
+    num_perm: int = Field(default=128, ge=8, le=1024)
+    """MinHash permutations; must be a multiple of `bands`."""
+
+    bands: int = Field(default=32, ge=1)
+    """LSH bands; the matched-band count estimates similarity, so more bands estimate it more finely."""
+
+    min_words: int = Field(default=8, ge=3)
+    """Texts with fewer words are never near-duplicate matched (too generic: "love it!")."""
+
+    max_docs: int = Field(default=100_000, ge=1)
+    """The index remembers at least this many most recent texts (16 bytes per band each); older ones age out."""
+
+    seed: int = 20261102
+    """Seed of the hash permutations; changing it changes which borderline pairs match."""
+
+    @model_validator(mode="after")
+    def _bands_divide_permutations(self) -> NearDuplicateConfig:
+        if self.num_perm % self.bands:
+            raise field_error(f"num_perm ({self.num_perm}) must be a multiple of bands ({self.bands})", "num_perm")
+        return self
+
+
+class CleaningConfig(BaseModel):
+    """Everything the bronze -> silver cleaning stage can be told."""
+
+    model_config = _MODEL_CONFIG
+
+    pii: PiiConfig = PiiConfig()
+    """PII masking patterns."""
+    language: LanguageConfig = LanguageConfig()
+    """Language detection."""
+    spam: SpamConfig = SpamConfig()
+    """Spam rules."""
+    near_duplicate: NearDuplicateConfig = NearDuplicateConfig()
+    """Near-duplicate (pasted complaint) detection."""
+
+
+def load_cleaning_config(path: Path | None = None) -> CleaningConfig:
+    """Load and validate cleaning settings (default `<config_dir>/cleaning.yaml`)."""
+    return load_yaml_model(path or get_settings().config_dir / "cleaning.yaml", CleaningConfig)
