@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "SystemClock", "SimulatedClock"]
+__all__ = ["Clock", "SimulatedClock", "SystemClock"]
 
 
 class Clock(Protocol):

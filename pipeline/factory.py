@@ -11,8 +11,8 @@ from pipeline.clean import Cleaner, load_cleaning_config
 from pipeline.clock import Clock
 from pipeline.loop import ReviewLoop
 from store.db import Database
-from store.routing_config import load_routing_config
 from store.review_store import iter_human_labels
+from store.routing_config import load_routing_config
 from store.settings import PROJECT_ROOT, Settings
 from store.taxonomy import load_taxonomy
 

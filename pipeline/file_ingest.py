@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline.adapters import load_csv_mapping, read_csv_payloads
 
-__all__ = ["FilePayload", "iter_file_payloads", "batched", "UNREADABLE_ENVELOPE_SOURCE"]
+__all__ = ["UNREADABLE_ENVELOPE_SOURCE", "FilePayload", "batched", "iter_file_payloads"]
 
 # Lines that are not a readable envelope still go to bronze (under this source) and so to quarantine.
 UNREADABLE_ENVELOPE_SOURCE = "jsonl-envelope"

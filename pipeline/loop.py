@@ -33,7 +33,7 @@ from store.routing_config import RoutingConfig
 from store.schemas import ReviewEvent, ReviewStatus, Route
 from store.taxonomy import Taxonomy
 
-__all__ = ["RawPayload", "BatchReport", "ReviewLoop"]
+__all__ = ["BatchReport", "RawPayload", "ReviewLoop"]
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from store.status import LoopStatus
 if TYPE_CHECKING:
     from pipeline.loop import BatchReport
 
-__all__ = ["LoopMetrics", "LOOP_METRICS", "StoreStatusCollector"]
+__all__ = ["LOOP_METRICS", "LoopMetrics", "StoreStatusCollector"]
 
 
 class LoopMetrics:
@@ -24,9 +24,7 @@ class LoopMetrics:
         reg = registry if registry is not None else REGISTRY
         self.received = Counter("reviewops_payloads_received_total", "Raw payloads received", registry=reg)
         self.resent = Counter("reviewops_payloads_resent_total", "Payloads already in bronze (no-op)", registry=reg)
-        self.quarantined = Counter(
-            "reviewops_quarantined_total", "Payloads quarantined", ["reason"], registry=reg
-        )
+        self.quarantined = Counter("reviewops_quarantined_total", "Payloads quarantined", ["reason"], registry=reg)
         self.silver = Counter("reviewops_silver_total", "Reviews cleaned into silver", ["status"], registry=reg)
         self.scored = Counter("reviewops_scored_total", "Reviews scored", registry=reg)
         self.routed = Counter("reviewops_routed_total", "Reviews routed", ["route"], registry=reg)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from store.tables import ReviewScoreRow, RouteDecisionRow, SilverReview
 
-__all__ = ["TopicCluster", "top_negative_clusters", "route_reason_counts"]
+__all__ = ["TopicCluster", "route_reason_counts", "top_negative_clusters"]
 
 
 class TopicCluster(BaseModel):

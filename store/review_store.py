@@ -23,16 +23,16 @@ from store.tables import (
 
 __all__ = [
     "NewBronze",
-    "payload_sha256",
+    "existing_review_ids",
     "insert_bronze",
     "insert_quarantine",
-    "set_bronze_outcome",
-    "existing_review_ids",
-    "insert_silver",
-    "insert_scores",
     "insert_routes",
+    "insert_scores",
+    "insert_silver",
     "iter_dedup_state",
     "iter_human_labels",
+    "payload_sha256",
+    "set_bronze_outcome",
 ]
 
 _CHUNK = 500  # keeps IN (...) lists and multi-row VALUES under every backend's parameter limit
@@ -101,9 +101,7 @@ def insert_bronze(
     return [NewBronze(ids[k], unique[k][0], unique[k][1], unique[k][2]) for k in fresh]
 
 
-def insert_quarantine(
-    session: Session, rows: Sequence[tuple[NewBronze, str, str]], quarantined_at: datetime
-) -> None:
+def insert_quarantine(session: Session, rows: Sequence[tuple[NewBronze, str, str]], quarantined_at: datetime) -> None:
     """Record (bronze, reason, detail) rows and mark their bronze rows quarantined."""
     if not rows:
         return

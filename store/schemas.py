@@ -9,18 +9,18 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "FLAG_NAMES",
     "Channel",
+    "CleanedReview",
+    "LabelScore",
     "QuarantineReason",
     "ReviewEvent",
-    "CleanedReview",
-    "ReviewStatus",
-    "Sentiment",
-    "Urgency",
-    "LabelScore",
     "ReviewScore",
+    "ReviewStatus",
     "Route",
     "RouteDecision",
-    "FLAG_NAMES",
+    "Sentiment",
+    "Urgency",
 ]
 
 
@@ -53,7 +53,9 @@ class ReviewEvent(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    review_id: str = Field(min_length=1, max_length=200, description="`<source>:<id at the source>`; stable across re-sends.")
+    review_id: str = Field(
+        min_length=1, max_length=200, description="`<source>:<id at the source>`; stable across re-sends."
+    )
     source: str = Field(min_length=1, max_length=64, description="Adapter name that produced this event.")
     channel: Channel
     customer_id: str | None = None
@@ -70,7 +72,9 @@ class ReviewEvent(BaseModel):
     warehouse: str | None = None
     supplier: str | None = None
     order_value: float | None = Field(default=None, ge=0, description="Order value in the store currency, if known.")
-    raw: dict[str, Any] = Field(default_factory=dict, description="The source payload as parsed (bronze keeps the bytes).")
+    raw: dict[str, Any] = Field(
+        default_factory=dict, description="The source payload as parsed (bronze keeps the bytes)."
+    )
 
 
 class ReviewStatus(StrEnum):
@@ -141,7 +145,9 @@ class ReviewScore(BaseModel):
     sentiment_confidence: float = Field(ge=0.0, le=1.0)
     sentiment_score: float = Field(ge=-1.0, le=1.0, description="P(pos) - P(neg).")
     sentiment_margin: float = Field(ge=0.0, le=1.0, description="Top-1 minus top-2 sentiment probability.")
-    topics: list[LabelScore] = Field(default_factory=list, description="Taxonomy topic ids above threshold, best first.")
+    topics: list[LabelScore] = Field(
+        default_factory=list, description="Taxonomy topic ids above threshold, best first."
+    )
     urgency: Urgency
     urgency_confidence: float = Field(ge=0.0, le=1.0)
     flags: dict[str, float] = Field(default_factory=dict, description="Flag name -> calibrated probability.")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from store.tables import BronzeEvent, QuarantinedEvent, ReviewScoreRow, RouteDecisionRow, SilverReview
 
-__all__ = ["LagStats", "LoopStatus", "loop_status", "STAGES"]
+__all__ = ["STAGES", "LagStats", "LoopStatus", "loop_status"]
 
 # (name, from column, to column): each lag is measured per review between two stage stamps.
 STAGES: tuple[tuple[str, str, str], ...] = (
