@@ -43,3 +43,24 @@ def postgres_url() -> object:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def trained_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scorer artifact trained once per test session from the seed set (no CSV: keeps it fast)."""
+    from agent.scorer import train_scorer
+
+    out = tmp_path_factory.mktemp("models")
+    train_scorer(REPO_ROOT / "data" / "seed" / "labeled_reviews.jsonl", out, csv_path=None)
+    return out
+
+
+@pytest.fixture
+def settings(tmp_path: Path, trained_models_dir: Path):
+    """Settings with a private REVIEWOPS_HOME that shares the session's trained scorer."""
+    from store.settings import Settings
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "models").symlink_to(trained_models_dir, target_is_directory=True)
+    return Settings(home=home, shared_csv=tmp_path / "no-such.csv")
