@@ -61,7 +61,7 @@ class Database:
             db.migrate()
         return db
 
-    def migrate(self, revision: str = "head") -> None:
+    def migrate(self, revision: str = "heads") -> None:
         """Apply migrations up to `revision` on this engine."""
         cfg = alembic_config(self.url)
         with self.engine.begin() as connection:

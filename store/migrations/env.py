@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+import store.tables_registry  # noqa: F401  (registers every table module)
 from store.tables import Base
 
 config = context.config

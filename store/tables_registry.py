@@ -1,0 +1,3 @@
+"""Imports every module that defines tables on `store.tables.Base`, so migrations and create_all see them all."""
+
+import store.tables  # noqa: F401
