@@ -103,7 +103,7 @@ def train() -> None:
 
     settings = _settings()
     result = retrain(settings, Database.from_settings(settings))
-    console.print(f"trained scorer {result.version} -> {result.path}")
+    console.print(f"trained scorer {result.version} -> {result.artifact_dir}")
     report = evaluate_heldout(
         load_current(settings.models_dir), settings.seed_dir / "labeled_reviews.jsonl", shared_csv_path(settings)
     )
