@@ -115,15 +115,26 @@ def reason_code(reason: str) -> str:
     return match.group(0) if match else reason
 
 
+def negative_probability(score: ReviewScore) -> float:
+    """P(negative), recovered from the top class probability and `sentiment_score` = P(pos) - P(neg)."""
+    top, diff = score.sentiment_confidence, score.sentiment_score
+    if score.sentiment == Sentiment.negative:
+        return top
+    if score.sentiment == Sentiment.positive:
+        return max(top - diff, 0.0)
+    return max((1.0 - top - diff) / 2.0, 0.0)
+
+
 def _ambiguity_reasons(
     review: CleanedReview, score: ReviewScore, config: RoutingConfig, confident_topics: list[str]
 ) -> list[str]:
     reasons: list[str] = []
     confidence, sentiment = score.sentiment_confidence, score.sentiment
-    if confidence < config.min_sentiment_confidence:
-        reasons.append(f"low_sentiment_confidence({confidence:.2f}<{config.min_sentiment_confidence:.2f})")
-    if score.sentiment_margin < config.min_sentiment_margin:
-        reasons.append(f"low_sentiment_margin({score.sentiment_margin:.2f}<{config.min_sentiment_margin:.2f})")
+    if negative_probability(score) >= config.ambiguity_min_negative_probability:
+        if confidence < config.min_sentiment_confidence:
+            reasons.append(f"low_sentiment_confidence({confidence:.2f}<{config.min_sentiment_confidence:.2f})")
+        if score.sentiment_margin < config.min_sentiment_margin:
+            reasons.append(f"low_sentiment_margin({score.sentiment_margin:.2f}<{config.min_sentiment_margin:.2f})")
     rating = review.rating
     if rating is not None:
         if (

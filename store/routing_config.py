@@ -32,6 +32,9 @@ class RoutingConfig(BaseModel):
     """Top sentiment probability below this is ambiguous: agent, medium."""
     min_sentiment_margin: _Probability
     """Top-1 minus top-2 sentiment probability below this is ambiguous: agent, medium."""
+    ambiguity_min_negative_probability: _Probability
+    """Low confidence or margin escalates only when P(negative) is at least this: doubt between neutral and
+    positive changes no action, doubt about a complaint does."""
     min_topic_confidence: _Probability
     """A topic counts as confident at or above this probability (for severity and the no-topic rule)."""
     high_urgency_min_confidence: _Probability

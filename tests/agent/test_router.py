@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from agent.router import reason_code, route_batch, route_review
+from agent.router import negative_probability, reason_code, route_batch, route_review
 from store.routing_config import RoutingConfig, load_routing_config
 from store.schemas import (
     Channel,
@@ -53,6 +53,7 @@ CONFIG = RoutingConfig(
     version="test-7",
     min_sentiment_confidence=0.50,
     min_sentiment_margin=0.10,
+    ambiguity_min_negative_probability=0.25,
     min_topic_confidence=0.50,
     high_urgency_min_confidence=0.70,
     flag_thresholds={"safety_hazard": 0.50, "refund_intent": 0.60, "legal_threat": 0.60, "profanity": 0.80},
@@ -229,6 +230,7 @@ def test_confident_high_urgency_escalates_but_unsure_high_urgency_counts_as_medi
 def test_every_reason_is_listed_high_severity_first() -> None:
     score = make_score(
         sentiment_confidence=0.45,
+        sentiment_score=0.05,
         sentiment_margin=0.05,
         flags={"safety_hazard": 0.9, "legal_threat": 0.9, "refund_intent": 0.9},
     )
@@ -248,15 +250,30 @@ def test_every_reason_is_listed_high_severity_first() -> None:
 
 
 def test_low_sentiment_confidence_goes_to_the_agent_at_medium() -> None:
-    decision = route(score=make_score(sentiment_confidence=0.41, sentiment_margin=0.2))
+    # P(pos)=0.41, P(neg)=0.35: a complaint is plausible.
+    decision = route(score=make_score(sentiment_confidence=0.41, sentiment_score=0.06, sentiment_margin=0.06 + 0.0))
     assert (decision.route, decision.severity) == (Route.agent, Urgency.medium)
-    assert decision.reasons == ["low_sentiment_confidence(0.41<0.50)"]
+    assert decision.reasons[0] == "low_sentiment_confidence(0.41<0.50)"
 
 
 def test_low_sentiment_margin_goes_to_the_agent_at_medium() -> None:
-    decision = route(score=make_score(sentiment_confidence=0.52, sentiment_margin=0.06))
+    # P(pos)=0.52, P(neg)=0.46.
+    decision = route(score=make_score(sentiment_confidence=0.52, sentiment_score=0.06, sentiment_margin=0.06))
     assert decision.reasons == ["low_sentiment_margin(0.06<0.10)"]
     assert decision.severity == Urgency.medium
+
+
+def test_doubt_between_neutral_and_positive_is_done() -> None:
+    # P(pos)=0.45, P(neu)=0.45, P(neg)=0.10: no complaint at stake whichever way it goes.
+    decision = route(score=make_score(sentiment_confidence=0.45, sentiment_score=0.35, sentiment_margin=0.0))
+    assert decision.route == Route.done
+
+
+def test_negative_probability_is_recovered_for_each_top_class() -> None:
+    assert negative_probability(make_score(**negative())) == pytest.approx(0.90)
+    assert negative_probability(make_score(sentiment_confidence=0.6, sentiment_score=0.4)) == pytest.approx(0.2)
+    neutral = make_score(sentiment=Sentiment.neutral, sentiment_confidence=0.5, sentiment_score=-0.1)
+    assert negative_probability(neutral) == pytest.approx(0.3)
 
 
 def test_five_stars_with_confidently_negative_text_is_a_conflict() -> None:
