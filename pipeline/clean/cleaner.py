@@ -20,8 +20,9 @@ class Cleaner:
     """Turns validated `ReviewEvent`s into silver `CleanedReview`s, remembering every review seen for dedup.
 
     Order per review: normalize, mask PII in title and text (nothing after this sees raw text), language,
-    spam, exact duplicate, near-duplicate. A spam review is never a duplicate; a near-duplicate stays `clean`
-    (a complaint pasted by another customer is still a signal) with `near_duplicate_of` set.
+    spam, exact duplicate (same SKU, customer and text), near-duplicate. A spam review is never a duplicate; a
+    near-duplicate stays `clean` (a complaint pasted by another customer is still a signal) with
+    `near_duplicate_of` set.
 
     One per pipeline process, not thread-safe. Memory: the exact-key map grows ~200 bytes per distinct review;
     the near-duplicate index is capped by `near_duplicate.max_docs`.

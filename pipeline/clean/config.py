@@ -53,6 +53,24 @@ class PiiConfig(BaseModel):
     Everyday words that end Title Case titles ("Way", "Place", "Square") are left out on purpose.
     """
 
+    street_name_suffixes: _Phrases = (
+        "straße", "strasse", "str.", "gasse", "weg", "platz", "allee", "gracht", "laan", "straat", "plein",
+        "gatan", "gata", "vägen", "väg", "vej", "veien", "vegen",
+    )  # fmt: skip
+    """Endings of European street names written before the house number, glued or as a word of their own.
+
+    `Hauptstraße 5`, `Berliner Str. 12`, `Keizersgracht 221`, `Storgatan 14`; a postal code and city may follow.
+    """
+
+    street_type_words: _Phrases = (
+        "rue", "avenue", "boulevard", "bd", "chemin", "place", "quai", "allée", "impasse", "via", "viale", "piazza",
+        "corso", "calle", "avenida", "paseo", "plaza", "carrer", "rua", "travessa", "praça", "alameda", "largo",
+    )  # fmt: skip
+    """Words that open a street name in Romance languages: `Via Roma 12`, `Calle de Alcalá 45`, `12 rue de Rivoli`.
+
+    The number may stand before or after the name; a postal code and city may follow.
+    """
+
     mask_iban: bool = True
     """Also mask IBANs (checksum-validated) as `[IBAN]`."""
 
@@ -95,22 +113,39 @@ class SpamConfig(BaseModel):
 
     solicitation_phrases: _Phrases = (
         "buy followers", "buy likes", "cheap followers", "free followers", "get followers",
-        "whatsapp me", "message me on whatsapp", "contact me on whatsapp", "telegram me", "dm me on",
+        "follow for follow", "follow me for follow", "follow4follow", "f4f", "like for like", "l4l", "sub4sub",
+        "link in bio", "link in my bio", "check my bio", "dm me for", "dm for details", "dm for price", "dm to order",
+        "inbox me for", "whatsapp me", "message me on whatsapp", "contact me on whatsapp", "telegram me", "dm me on",
         "visit my site", "visit my website", "visit my page", "check out my channel", "check my profile",
         "subscribe to my channel", "use my promo code", "use my code", "my referral code", "my referral link",
         "make money from home", "work from home and earn", "earn money online", "guaranteed returns",
         "investment opportunity", "double your bitcoin", "crypto investment", "crypto trading signals",
-        "binary options", "online casino", "cheap viagra",
+        "trading bot", "forex signals", "passive income", "earn crypto", "claim your prize", "claim your reward",
+        "replica watches", "replica bags", "replica handbags", "replica designer", "binary options", "online casino",
+        "cheap viagra",
     )  # fmt: skip
     """Phrases that make a review spam on their own."""
 
     promo_words: _Phrases = (
-        "promo code", "coupon code", "discount code", "use code", "click here", "click the link", "click link",
-        "buy now", "order now", "shop now", "limited offer", "limited time offer", "best price", "lowest price",
-        "free gift", "giveaway", "followers", "crypto", "bitcoin", "forex", "earn money", "make money",
-        "subscribe", "cheap",
+        "promo code", "coupon code", "discount code", "use code", "click", "click here", "click the link",
+        "click link", "tap the link", "claim your", "claim now", "claim here", "buy now", "order now", "shop now",
+        "limited offer", "limited time offer", "today only", "only today", "% off", "best price", "best prices",
+        "lowest price", "lowest prices", "cheap prices", "free gift", "giveaway", "win a", "win an", "win free",
+        "chance to win", "prize", "followers", "crypto", "bitcoin", "forex", "trading", "earn money", "make money",
+        "subscribe",
     )  # fmt: skip
-    """Words that make a review spam only together with a link or a masked contact ([EMAIL], [PHONE])."""
+    """Calls to action and offers that make a review spam together with a link to a domain not allowed.
+
+    Claims of income or returns ("made $870 today", "300% APY") count as well, built in.
+    """
+
+    contact_promo_words: _Phrases = (
+        "crypto", "bitcoin", "forex", "trading", "investment", "followers", "giveaway", "earn money", "make money",
+    )  # fmt: skip
+    """Offers that make a review spam together with a masked contact ([EMAIL], [PHONE]).
+
+    Shorter than `promo_words`: complaints leave a contact next to "promo code" or "cheap" all the time.
+    """
 
     allowed_link_domains: _Phrases = (
         "retailer.com", "ups.com", "fedex.com", "usps.com", "dhl.com", "imgur.com",
@@ -137,6 +172,16 @@ class SpamConfig(BaseModel):
 
     gibberish_max_vowel_ratio: _Fraction = 0.2
     """Vowels (a, e, i, o, u, y) / ASCII letters below this is gibberish."""
+
+    gibberish_min_bigrams: int = Field(default=12, ge=2)
+    """Letter pairs inside words (3+ words) a text needs before its letter-pair likelihood is judged."""
+
+    gibberish_max_bigram_bits: float = Field(default=-0.8, le=0.0)
+    """Mean letter-pair log-likelihood, in bits over uniform letters, at or below which a text is keyboard mash.
+
+    English prose scores about +2, other Latin-script languages +0.1 to +1.8, typo-ridden text above -0.5,
+    random letters about -1.7.
+    """
 
 
 class NearDuplicateConfig(BaseModel):

@@ -1,9 +1,13 @@
 """Duplicate detection: an exact key for the same review arriving twice, MinHash LSH for pasted complaints.
 
-The exact key ignores channel, review id, case, punctuation and spacing, so a storefront webhook and the
-CSV export of the same review collide. Near-duplicates are found by the share of LSH bands two texts have
-in common, which estimates the Jaccard similarity of their word 3-shingles; the index keeps only band
-hashes and review ids, in sorted numpy arrays (16 bytes per band), for the most recent `max_docs` texts.
+The exact key is the SKU, the customer and the text with case, punctuation and spacing ignored; it ignores
+channel and review id, so a storefront webhook and the CSV export of the same review collide. The customer is
+in it because "Runs small." from two customers on one SKU is two signals, not one review twice; the same long
+text from two customers is a pasted complaint, which the near-duplicate index reports.
+
+Near-duplicates are found by the share of LSH bands two texts have in common, which estimates the Jaccard
+similarity of their word 3-shingles; the index keeps only band hashes and review ids, in sorted numpy arrays
+(16 bytes per band), for the most recent `max_docs` texts.
 """
 
 from __future__ import annotations
@@ -31,10 +35,15 @@ _SHINGLE_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 
 
 def dedup_key(event: ReviewEvent, normalized_text: str) -> str:
-    """sha256 of the SKU and the lowercased alphanumeric-only text: equal for the same review from any channel."""
+    """sha256 of the SKU, the customer id and the lowercased alphanumeric-only text: one review from any channel.
+
+    Without a customer id there is no writer to match across channels, so the review's own id stands in:
+    identical short texts from anonymous app-store users ("Okay app.") are separate reviews, not duplicates.
+    """
     folded = normalized_text.casefold()
     content = folded.translate(_DROP_ASCII_NON_ALNUM) if folded.isascii() else _NON_ALNUM.sub("", folded)
-    return hashlib.sha256(f"{event.sku or ''}\x1f{content}".encode()).hexdigest()
+    writer = event.customer_id or f"anonymous:{event.review_id}"
+    return hashlib.sha256(f"{event.sku or ''}\x1f{writer}\x1f{content}".encode()).hexdigest()
 
 
 class NearDuplicateIndex:

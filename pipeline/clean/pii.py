@@ -1,7 +1,9 @@
 """PII masking: emails, phones, payment cards, IBANs, street addresses and order numbers become tokens.
 
 Detectors are tuned for precision on review text: sizes ("5'8\"", "34DD"), prices, dates and SKUs stay.
-Card numbers must pass Luhn and IBANs mod-97, so order numbers and SKUs are not taken for them.
+Card numbers must pass Luhn and IBANs mod-97, so order numbers and SKUs are not taken for them. Addresses
+come in two families: number first (US/UK "1234 N Main St", French "12 rue de Rivoli") and name first
+(German/Dutch/Nordic "Hauptstraße 5", Romance "Via Roma 12"), each with an optional postal code and city.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ _PHONE_DIGITS = (8, 15)
 # Gates: one cheap pass that every match of the detectors behind it must contain.
 _ANY_DIGIT = re.compile(r"\d")
 _IBAN_GATE = re.compile(r"[A-Z]{2}\d\d")
+_SPACE_DIGIT = re.compile(r"\s\d")
 _NUMBER_GATE = re.compile(r"\d[\d ().-]{6,}\d")  # phones and cards: 8+ characters of digits and separators
 _PUNCTUATION_TO_SPACE = {code: " " for code in range(128) if not chr(code).isalnum()}
 _NON_DIGIT = re.compile(r"\D")
@@ -49,6 +52,27 @@ _NON_DIGIT = re.compile(r"\D")
 _LOWERCASE_SUFFIXES = ("st", "ave", "rd", "blvd", "ln", "hwy", "pkwy")
 # Capitalized words that follow a number in Title Case titles ("Wore It 2 Weeks On The Road") but never
 # start or make up a street name.
+_UPPER = "A-ZÀ-ÖØ-Þ"  # capitals that open a (European) street or city name
+_NAME = rf"[{_UPPER}][\w'’-]*"
+_PARTICLES = (
+    r"(?:(?:de|del|della|delle|dello|dei|degli|di|da|do|dos|das|du|des|la|le|les|los|las|el|y|e|i)\s+|[dl]['’]\s*)"
+)
+# A house number on the continent: 5, 5a, 221B, 12-14 (no "10/10": that is a rating).
+_HOUSE_NUMBER = r"\d{1,5}[a-zA-Z]?(?:\s?[-–]\s?\d{1,5}[a-zA-Z]?)?\b"
+# A number that counts something ("via FedEx 2 days", "via Amazon 2-3 business days") is no house number.
+_NOT_A_QUANTITY = (
+    r"(?!\s*(?:[-–/]\s*\d|%|[.,]\d|(?:x|hrs?|mins?|lbs?|kg|cm|mm|in|ft|oz|pcs|am|pm)\b"
+    r"|(?:day|week|month|year|hour|minute|time|star|size|inch|pound|piece|pair|item|pack|set|business|working)s?\b))"
+)
+# Postal code (DE/FR/IT/ES 5 digits, NL "1016 DV", SE "114 55", PL "00-950", PT "1100-053", AT/CH/DK 4) + city.
+_EUROPEAN_POSTAL_CITY = (
+    rf"(?:,?\s+(?:[A-Z]{{1,2}}-)?(?:\d{{4}}\s?[A-Z]{{2}}|\d{{3}}\s\d{{2}}|\d{{2}}-\d{{3}}|\d{{4}}-\d{{3}}|\d{{4,5}})\b"
+    rf"(?:\s+{_NAME}(?:[ -](?:{_NAME}|am|an|der|bei|im|sur|sous|en|de|del|la|le)){{0,2}})?)?"
+)
+_UNIT_BEFORE_ADDRESS = re.compile(
+    rf"\b(?:Flat|Apt|Apartment|Unit|Suite)\.?\s+[A-Za-z0-9-]{{1,5}},?\s+{re.escape(MASK_TOKENS['address'])}"
+)
+_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"
 _NOT_STREET_NAMES = "|".join(
     (
         "A", "An", "And", "At", "For", "In", "Is", "It", "My", "Of", "On", "Or", "So", "The", "This", "To",
@@ -67,6 +91,12 @@ class PiiPatterns:
     order_gate: re.Pattern[str]
     address: re.Pattern[str]
     address_words: frozenset[str]
+    """Tokens one of which every number-first US/UK address contains (a fast skip)."""
+    european_address: re.Pattern[str]
+    street_type_words: frozenset[str]
+    """Tokens ("Via", "rue") that can open a Romance street name; with `street_name_suffixes`, the European gate."""
+    street_name_suffixes: tuple[str, ...]
+    """Lowercase endings ("straße", "gracht", "str."): a word ending so before a number opens the European gate."""
     mask_iban: bool = True
 
 
@@ -74,11 +104,15 @@ def compile_pii_patterns(config: PiiConfig | None = None) -> PiiPatterns:
     """Compile the configured order-number and street-address patterns (default `PiiConfig()`)."""
     config = config or PiiConfig()
     suffixes = _suffix_forms(config.street_suffixes)
+    type_words = _case_forms(config.street_type_words)
     return PiiPatterns(
         orders=tuple(re.compile(pattern, re.IGNORECASE) for pattern in config.order_number_patterns),
         order_gate=re.compile(r"\d" * config.order_number_min_digits),
         address=_address_pattern(suffixes),
         address_words=frozenset((*suffixes, *_LOWERCASE_SUFFIXES, "Box", "BOX")),
+        european_address=_european_address_pattern(config.street_name_suffixes, type_words),
+        street_type_words=frozenset(type_words),
+        street_name_suffixes=tuple(sorted({suffix.lower() for suffix in config.street_name_suffixes})),
         mask_iban=config.mask_iban,
     )
 
@@ -109,11 +143,27 @@ def mask_pii(text: str, patterns: PiiPatterns) -> tuple[str, list[str]]:
         text = _mask_validated(text, _CARD, "card", _valid_card, kinds, split=" -")
         for pattern in _PHONES[1:]:
             text = _mask_validated(text, pattern, "phone", _valid_phone, kinds)
-    if not patterns.address_words.isdisjoint(text.translate(_PUNCTUATION_TO_SPACE).split()):
+    words = text.translate(_PUNCTUATION_TO_SPACE).split()
+    count = 0
+    if not patterns.address_words.isdisjoint(words):
         text, count = patterns.address.subn(MASK_TOKENS["address"], text)
         if count:
-            kinds.append("address")
+            text = _UNIT_BEFORE_ADDRESS.sub(MASK_TOKENS["address"], text)
+    if not patterns.street_type_words.isdisjoint(words) or _street_name_before_number(text, patterns):
+        text, european = patterns.european_address.subn(MASK_TOKENS["address"], text)
+        count += european
+    if count:
+        kinds.append("address")
     return text, kinds
+
+
+def _street_name_before_number(text: str, patterns: PiiPatterns) -> bool:
+    """Whether a word ending like a street name ("...straße", "...gracht") stands right before a number."""
+    for match in _SPACE_DIGIT.finditer(text):
+        start = match.start()
+        if text[max(0, start - 9) : start].lower().rstrip(",").endswith(patterns.street_name_suffixes):
+            return True
+    return False
 
 
 def _mask_validated(
@@ -196,16 +246,46 @@ def _suffix_forms(suffixes: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(forms, key=len, reverse=True))
 
 
+def _case_forms(words: Sequence[str]) -> tuple[str, ...]:
+    """lowercase, Capitalized and UPPERCASE forms of `words`, longest first."""
+    forms = {form for word in words for form in (word.lower(), word[:1].upper() + word[1:].lower(), word.upper())}
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
 def _address_pattern(suffix_forms: Sequence[str]) -> re.Pattern[str]:
-    """`1234 N Main St`, `55 Elm Avenue Apt 4B`, `9 W 42nd Street, Springfield, IL 62704`, `P.O. Box 12`."""
+    """`1234 N Main St`, `55 Elm Avenue Apt 4B`, `9 W 42nd Street, Springfield, IL 62704`, `P.O. Box 12`.
+
+    Also UK: `14 Church Lane, Leeds LS2 7EW` (a `Flat 3, ` before it is masked by `_UNIT_BEFORE_ADDRESS`).
+    """
     suffix = "|".join(map(re.escape, suffix_forms))
     lower_suffix = "|".join(_LOWERCASE_SUFFIXES)
-    number = r"\b\d{1,6}[A-Za-z]?"
+    number = r"\b\d{1,6}[A-Za-z]?"  # first, so the scan jumps from digit to digit (a leading group is 4x slower)
     direction = r"(?:(?:[NSEW]|NE|NW|SE|SW|North|South|East|West)\.?\s+)?"
     name = rf"(?:(?!(?:{_NOT_STREET_NAMES})\b)[A-Z][A-Za-z'-]*|\d{{1,3}}(?:st|nd|rd|th))"
     unit = r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Rm|Room|#)\.?\s*#?[A-Za-z0-9-]+)?"
-    city = r"(?:,\s*[A-Z][A-Za-z.'-]*(?:\s[A-Z][A-Za-z.'-]*){0,2},?\s+[A-Z]{2}(?:\s+\d{5}(?:-\d{4})?)?)?"
+    city = (
+        r"(?:,\s*[A-Z][A-Za-z.'-]*(?:\s[A-Z][A-Za-z.'-]*){0,2},?\s+"
+        rf"(?:{_UK_POSTCODE}|[A-Z]{{2}}(?:\s+\d{{5}}(?:-\d{{4}})?)?)\b)?"
+    )
     street = rf"{number}\s+{direction}(?:{name}\s+){{1,3}}(?:{suffix})\b\.?{unit}{city}"
     lower_street = rf"{number}\s+(?:[a-z]+\s+){{1,2}}(?:{lower_suffix})\b\.?"
     po_box = r"\bP\.?\s?O\.?\s+Box\s+\d+"
     return re.compile(f"{street}|{lower_street}|{po_box}")
+
+
+def _european_address_pattern(name_suffixes: Sequence[str], type_forms: Sequence[str]) -> re.Pattern[str]:
+    """`Hauptstraße 5, 04109 Leipzig`, `Berliner Str. 12`, `Via Roma 12`, `Calle de Alcalá, 45`, `12 rue de Rivoli`."""
+    forms = _case_forms(name_suffixes)
+    glued = "|".join(re.escape(form) for form in forms if form.islower() or form.isupper())
+    separate = "|".join(re.escape(form) for form in forms if form[:1].isupper())
+    street_type = "|".join(map(re.escape, type_forms))
+    # "Keizersgracht 221" (suffix glued to the name) or "Berliner Straße 5" (suffix a word of its own).
+    name_first = (
+        rf"(?:\b[{_UPPER}][\w'’-]*?(?:{glued})|\b(?:{_NAME}\s+){{1,2}}(?:{separate}))(?:(?<=\.)\s*|,?\s+)"
+        rf"{_HOUSE_NUMBER}"
+    )
+    # The name needs a capital then a small letter, so "via UPS 2" is not read as a street.
+    romance_name = rf"{_PARTICLES}*[{_UPPER}][a-zß-öø-ÿ'’][\w'’-]*(?:[\s-]+{_PARTICLES}*{_NAME}){{0,3}}"
+    type_then_number = rf"\b(?:{street_type})\.?\s+{romance_name},?\s+{_HOUSE_NUMBER}{_NOT_A_QUANTITY}"
+    number_then_type = rf"\b\d{{1,5}}[a-zA-Z]?,?\s+(?:{street_type})\.?\s+{romance_name}"
+    return re.compile(f"(?:{name_first}|{type_then_number}|{number_then_type}){_EUROPEAN_POSTAL_CITY}")

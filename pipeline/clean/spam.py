@@ -1,8 +1,8 @@
 """Spam rules: precise, explainable checks run on normalized, PII-masked review text.
 
 Each rule returns a reason (`rule` or `rule: evidence`) or None; the first rule that fires decides. Anger,
-capitals and complaints are never spam on their own: every rule needs solicitation, a link, or text that
-carries no words at all.
+capitals and complaints are never spam on their own: every rule needs solicitation, a link or contact with
+an offer, or text that carries no words at all (repeats, keyboard mash).
 """
 
 from __future__ import annotations
@@ -38,6 +38,54 @@ _ASCII_PUNCTUATION_TO_SPACE = {code: " " for code in range(128) if not chr(code)
 _DROP_ASCII_NON_LETTERS = {code: None for code in range(128) if not "a" <= chr(code) <= "z"}
 _DROP_ASCII_NON_ALNUM = {code: None for code in range(128) if not chr(code).isalnum()}
 _RUNS = re.compile(r"(.{1,3}?)\1{2,}", re.DOTALL)  # "aaaa", "hahaha", "lolol"
+_ASCII_NON_LETTER_TO_SPACE = {code: " " for code in range(128) if not "a" <= chr(code) <= "z"}
+# Income and return claims: "made $870 today", "earn $300 per day", "make 5k a week", "300% APY".
+_MONEY_CLAIM = re.compile(
+    r"\b(?:made|make|makes|making|earn|earned|earns|earning)\s+(?:up\s+to\s+|over\s+)?[$€£]?\s?\d[\d,.]*\s?k?\+?"
+    r"\s*(?:[$€£]\s*)?(?:today|daily|weekly|monthly|a\s+(?:day|week|month)|per\s+(?:day|week|month|hour)"
+    r"|(?:every|each)\s+(?:day|week|month)|from\s+home)\b"
+    r"|\b\d+(?:\.\d+)?\s?%\s?(?:apy|apr|roi|returns?|profit|(?:daily|weekly|monthly)\s+returns?)\b",
+    re.IGNORECASE,
+)
+_CURRENCY_OR_PERCENT = re.compile(r"[$€£%]|\d\s?k\b")
+# Letter-pair log-likelihood in bits over uniform letters (digit - 4, clamped to -4..4), row = first letter a..z.
+# From 4.2M letter pairs of English review text, add-one smoothed; pairs common in other Latin-script languages
+# ("ij", "sz", "cz", "tz", "kj", "aa") are raised to 0, so Dutch, Polish or Norwegian reviews are not keyboard mash.
+_BIGRAM_BITS_TABLE = (
+    "45550230543758040777553052",  # a
+    "40006000440500500530600020",  # b
+    "50105006305300604345500004",  # c
+    "30036000540103500524240024",  # d
+    "70676330441656330876053440",  # e
+    "54005440644500600404400020",  # f
+    "30045036340203500533300044",  # g
+    "70408000744100600305240020",  # h
+    "42655560444548431578340005",  # i
+    "24443440004444040044440004",  # j
+    "00006000444202000034040010",  # k
+    "62057104641710700043301064",  # l
+    "62006400440440540030300050",  # m
+    "30476274504303600056200040",  # n
+    "22243600345567650746765100",  # o
+    "40006402400400440532400020",  # p
+    "00000000400000000000400000",  # q
+    "50348440603244510356411054",  # r
+    "40206006643443630067544024",  # s
+    "50307008644400700556543054",  # t
+    "41404150340645040567400020",  # u
+    "10007000404404200440000024",  # v
+    "60046005604004500140000010",  # w
+    "00200000400000020032000010",  # x
+    "01403000144300420021004040",  # y
+    "04445044344044000044444044",  # z
+)
+_BIGRAM_BITS: dict[str, int] = {
+    first + second: int(digit) - 4
+    for first, row in zip("abcdefghijklmnopqrstuvwxyz", _BIGRAM_BITS_TABLE, strict=True)
+    for second, digit in zip("abcdefghijklmnopqrstuvwxyz", row, strict=True)
+} | {pair: 0 for letter in " abcdefghijklmnopqrstuvwxyz" for pair in (" " + letter, letter + " ")}
+_GIBBERISH_MAX_LETTERS = 120  # score a prefix: cost stays flat on long reviews, mash is mash from its start
+_GIBBERISH_MAX_VOWEL_SHARE = 0.38  # cheap gate: mash has few vowels (random letters 0.23; 84% of reviews 0.38+)
 _STOPWORDS = frozenset(
     (
         "the", "and", "for", "but", "not", "you", "your", "this", "that", "with", "was", "are", "have", "has", "had",
@@ -55,6 +103,7 @@ class SpamRules:
     config: SpamConfig
     solicitation: re.Pattern[str]
     promo: re.Pattern[str]
+    contact_promo: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -63,9 +112,9 @@ class _Evidence:
 
     review: ReviewEvent
     text: str
-    lower: str
-    links: tuple[str, ...]
-    prose: str  # text without links and mask tokens
+    links: tuple[str, ...]  # links to domains not allowed
+    prose: str  # text without links and mask tokens: phrases are looked for here, never inside a URL
+    prose_lower: str
 
 
 def compile_spam_rules(config: SpamConfig | None = None) -> SpamRules:
@@ -75,8 +124,12 @@ def compile_spam_rules(config: SpamConfig | None = None) -> SpamRules:
 
 @lru_cache(maxsize=8)
 def _compiled(config: SpamConfig) -> SpamRules:
-    solicitation = _phrase_pattern(config.solicitation_phrases)
-    return SpamRules(config=config, solicitation=solicitation, promo=_phrase_pattern(config.promo_words))
+    return SpamRules(
+        config=config,
+        solicitation=_phrase_pattern(config.solicitation_phrases),
+        promo=_phrase_pattern(config.promo_words),
+        contact_promo=_phrase_pattern(config.contact_promo_words),
+    )
 
 
 def _phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str]:
@@ -111,7 +164,7 @@ def spam_reason(review: ReviewEvent, normalized_text: str, rules: SpamRules | No
     prose = _LINK.sub(" ", normalized_text) if found else normalized_text
     if "[" in prose:
         prose = _MASKS.sub(" ", prose)
-    evidence = _Evidence(review=review, text=normalized_text, lower=lower, links=links, prose=prose)
+    evidence = _Evidence(review=review, text=normalized_text, links=links, prose=prose, prose_lower=prose.lower())
     for _, rule in _RULES:
         reason = rule(evidence, rules.config, rules)
         if reason is not None:
@@ -128,14 +181,19 @@ def _allowed(link: str, config: SpamConfig) -> bool:
 
 
 def _solicitation(evidence: _Evidence, config: SpamConfig, rules: SpamRules) -> str | None:
-    match = rules.solicitation.search(evidence.lower)
+    match = rules.solicitation.search(evidence.prose_lower)
     return f"solicitation: {' '.join(match.group().split())!r}" if match else None
 
 
 def _promo_with_link(evidence: _Evidence, config: SpamConfig, rules: SpamRules) -> str | None:
-    if not evidence.links and not _CONTACT.search(evidence.text):
+    if evidence.links:
+        match = rules.promo.search(evidence.prose_lower)
+        if match is None and _CURRENCY_OR_PERCENT.search(evidence.prose_lower):
+            match = _MONEY_CLAIM.search(evidence.prose_lower)
+    elif "[" in evidence.text and _CONTACT.search(evidence.text):
+        match = rules.contact_promo.search(evidence.prose_lower)
+    else:
         return None
-    match = rules.promo.search(evidence.lower)
     return f"promo_with_link: {' '.join(match.group().split())!r}" if match else None
 
 
@@ -158,7 +216,7 @@ def _shouting_with_link(evidence: _Evidence, config: SpamConfig, rules: SpamRule
 def _keyword_stuffing(evidence: _Evidence, config: SpamConfig, rules: SpamRules) -> str | None:
     if evidence.prose.count(" ") + 1 < config.stuffing_min_tokens:
         return None
-    words = evidence.prose.lower().translate(_ASCII_PUNCTUATION_TO_SPACE).split()
+    words = evidence.prose_lower.translate(_ASCII_PUNCTUATION_TO_SPACE).split()
     total, distinct = len(words), len(set(words))
     if total < config.stuffing_min_tokens:
         return None
@@ -175,14 +233,17 @@ def _keyword_stuffing(evidence: _Evidence, config: SpamConfig, rules: SpamRules)
 
 
 def _gibberish(evidence: _Evidence, config: SpamConfig, rules: SpamRules) -> str | None:
-    prose = evidence.prose.lower()
+    prose = evidence.prose_lower
     letters = prose.translate(_DROP_ASCII_NON_LETTERS)
     if not letters.isascii():
         letters = _NOT_ASCII_LETTER.sub("", letters)
-    if len(letters) >= config.gibberish_min_letters:
-        vowels = sum(map(letters.count, "aeiouy"))
-        if vowels < config.gibberish_max_vowel_ratio * len(letters):
-            return "gibberish: few vowels"
+    vowels = sum(map(letters.count, "aeiouy"))
+    if len(letters) >= config.gibberish_min_letters and vowels < config.gibberish_max_vowel_ratio * len(letters):
+        return "gibberish: few vowels"
+    if len(letters) > config.gibberish_min_bigrams and vowels < _GIBBERISH_MAX_VOWEL_SHARE * len(letters):
+        bits = _mean_bigram_bits(prose, config.gibberish_min_bigrams)
+        if bits is not None and bits <= config.gibberish_max_bigram_bits:
+            return f"gibberish: improbable letter pairs ({bits:.1f} bits)"
     alnum = prose.translate(_DROP_ASCII_NON_ALNUM)
     if not alnum.isascii():
         alnum = _NOT_ALNUM.sub("", alnum)
@@ -190,6 +251,23 @@ def _gibberish(evidence: _Evidence, config: SpamConfig, rules: SpamRules) -> str
     if len(alnum) >= 10 and len(set(alnum)) < 5 and len(_RUNS.sub(r"\1", alnum)) < 5:
         return "gibberish: repeated characters"
     return None
+
+
+def _mean_bigram_bits(lower_prose: str, min_bigrams: int) -> float | None:
+    """Mean `_BIGRAM_BITS` of the letter pairs inside ASCII words (handles, tags and non-ASCII words skipped)."""
+    words = lower_prose.split()
+    if not lower_prose.isascii():
+        words = [word for word in words if word.isascii()]
+    if "@" in lower_prose or "#" in lower_prose:
+        words = [word for word in words if word[0] not in "@#"]
+    words = " ".join(words).translate(_ASCII_NON_LETTER_TO_SPACE).split()
+    if len(words) < 3:
+        return None
+    text = " ".join(words)[:_GIBBERISH_MAX_LETTERS].rstrip()
+    pairs = len(text) - 1 - 2 * text.count(" ")  # every space ends one word and starts the next
+    if pairs < min_bigrams:
+        return None
+    return sum(map(_BIGRAM_BITS.__getitem__, map(str.__add__, text, text[1:]))) / pairs
 
 
 _Rule = Callable[[_Evidence, SpamConfig, SpamRules], "str | None"]

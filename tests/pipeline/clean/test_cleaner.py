@@ -26,6 +26,7 @@ def event(review_id: str, text: str, **fields: Any) -> ReviewEvent:
         "source": source,
         "channel": channels.get(source) or Channel(source),
         "sku": "JKT-0042",
+        "customer_id": "C-1",
         "created_at": NOW - timedelta(days=1),
         "received_at": NOW - timedelta(hours=1),
     }
@@ -98,8 +99,8 @@ def test_dedup_reads_masked_text_so_reviews_differing_only_in_pii_collide() -> N
     cleaner = Cleaner()
     first, second = cleaner.clean_batch(
         [
-            event("storefront:1", "Never arrived, write to ann@example.com"),
-            event("csv:2", "Never arrived, write to bob@example.org"),
+            event("storefront:1", "Never arrived, write to ann@example.com", customer_id="C-1"),
+            event("csv:2", "Never arrived, write to ann.smith@example.org", customer_id="C-1"),
         ],
         NOW,
     )
@@ -109,9 +110,9 @@ def test_dedup_reads_masked_text_so_reviews_differing_only_in_pii_collide() -> N
 
 def test_same_review_through_two_channels_is_a_duplicate_of_the_first() -> None:
     cleaner = Cleaner()
-    webhook = event("storefront:R-100234", "The zipper broke on day two.", title="Zipper broke")
+    webhook = event("storefront:R-100234", "The zipper broke on day two.", title="Zipper broke", customer_id="C-7")
     (first,) = cleaner.clean_batch([webhook], NOW)
-    export = event("csv:row-17", "the zipper broke on day two", title="")
+    export = event("csv:row-17", "the zipper broke on day two", title="", customer_id="C-7")
     (second,) = cleaner.clean_batch([export], NOW + timedelta(hours=1))
     assert first.status is ReviewStatus.clean
     assert second.status is ReviewStatus.duplicate
@@ -119,8 +120,10 @@ def test_same_review_through_two_channels_is_a_duplicate_of_the_first() -> None:
 
 
 def test_support_ticket_and_nps_answer_with_the_same_text_are_duplicates_within_a_batch() -> None:
-    ticket = event("support:88231", "My charger overheated and melted the plug.", title="Charger got hot")
-    survey = event("nps:nps-5521", "My charger overheated and melted the plug")
+    ticket = event(
+        "support:88231", "My charger overheated and melted the plug.", title="Charger got hot", customer_id="C-3"
+    )
+    survey = event("nps:nps-5521", "My charger overheated and melted the plug", customer_id="C-3")
     first, second = Cleaner().clean_batch([ticket, survey], NOW)
     assert (first.status, second.status) == (ReviewStatus.clean, ReviewStatus.duplicate)
     assert second.duplicate_of == "support:88231"
@@ -133,6 +136,36 @@ def test_same_text_on_another_sku_is_not_a_duplicate() -> None:
     )
     assert first.dedup_key != second.dedup_key
     assert second.status is ReviewStatus.clean
+
+
+def test_same_short_text_from_two_customers_on_one_sku_is_two_signals() -> None:
+    first, second = Cleaner().clean_batch(
+        [
+            event("storefront:1", "Runs small.", customer_id="C-1"),
+            event("storefront:2", "Runs small.", customer_id="C-2"),
+        ],
+        NOW,
+    )
+    assert first.dedup_key != second.dedup_key
+    assert (second.status, second.duplicate_of, second.near_duplicate_of) == (ReviewStatus.clean, None, None)
+
+
+def test_same_long_text_from_another_customer_is_a_near_duplicate_not_a_duplicate() -> None:
+    first, second = Cleaner().clean_batch(
+        [event("storefront:1", COMPLAINT, customer_id="C-1"), event("storefront:2", COMPLAINT, customer_id="C-2")],
+        NOW,
+    )
+    assert first.status is ReviewStatus.clean
+    assert (second.status, second.duplicate_of) == (ReviewStatus.clean, None)
+    assert second.near_duplicate_of == "storefront:1"
+
+
+def test_same_customer_resending_the_same_short_text_is_a_duplicate() -> None:
+    _, second = Cleaner().clean_batch(
+        [event("storefront:1", "Runs small.", customer_id="C-1"), event("nps:2", "runs small", customer_id="C-1")],
+        NOW,
+    )
+    assert (second.status, second.duplicate_of) == (ReviewStatus.duplicate, "storefront:1")
 
 
 def test_recleaning_a_seen_review_returns_it_unchanged() -> None:

@@ -24,6 +24,10 @@ def test_shipped_config_loads() -> None:
     assert config.near_duplicate.num_perm % config.near_duplicate.bands == 0
 
 
+def test_shipped_config_equals_the_code_defaults() -> None:
+    assert load_cleaning_config(SHIPPED) == CleaningConfig()
+
+
 def test_default_path_is_the_config_dir() -> None:
     assert load_cleaning_config() == load_cleaning_config(SHIPPED)
 

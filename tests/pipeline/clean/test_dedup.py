@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from datetime import UTC, datetime
@@ -25,9 +26,18 @@ OTHER_COMPLAINT = (
 )
 
 
-def event(sku: str | None = "JKT-0042", channel: Channel = Channel.storefront) -> ReviewEvent:
+def event(
+    sku: str | None = "JKT-0042", channel: Channel = Channel.storefront, customer_id: str | None = "C-1"
+) -> ReviewEvent:
     return ReviewEvent(
-        review_id="r:1", source=channel.value, channel=channel, sku=sku, text="x", created_at=NOW, received_at=NOW
+        review_id="r:1",
+        source=channel.value,
+        channel=channel,
+        sku=sku,
+        customer_id=customer_id,
+        text="x",
+        created_at=NOW,
+        received_at=NOW,
     )
 
 
@@ -54,11 +64,27 @@ def test_dedup_key_ignores_case_punctuation_spacing_and_channel() -> None:
     assert re.fullmatch(r"[0-9a-f]{64}", first)
 
 
-def test_dedup_key_differs_by_sku_and_by_words() -> None:
+def test_dedup_key_differs_by_sku_customer_and_words() -> None:
     base = dedup_key(event(), "The zipper broke on day two")
     assert dedup_key(event(sku="JKT-0043"), "The zipper broke on day two") != base
     assert dedup_key(event(sku=None), "The zipper broke on day two") != base
+    assert dedup_key(event(customer_id="C-2"), "The zipper broke on day two") != base
+    assert dedup_key(event(customer_id=None), "The zipper broke on day two") != base
     assert dedup_key(event(), "The zipper broke on day three") != base
+
+
+def test_dedup_key_is_sha256_of_sku_customer_and_folded_text() -> None:
+    expected = hashlib.sha256(b"JKT-0042\x1fC-1\x1frunssmall").hexdigest()
+    assert dedup_key(event(), "Runs small.") == expected
+    anonymous = hashlib.sha256(b"\x1fanonymous:r:1\x1frunssmall").hexdigest()
+    assert dedup_key(event(sku=None, customer_id=None), "Runs small!") == anonymous
+
+
+def test_identical_texts_from_two_anonymous_writers_are_not_duplicates() -> None:
+    first = event(sku=None, customer_id=None)
+    second = first.model_copy(update={"review_id": "r:2"})
+    text = "Okay app, search could be better."
+    assert dedup_key(first, text) != dedup_key(second, text)
 
 
 @pytest.mark.parametrize("changes", [{12: "snapped"}, {12: "snapped", 40: "mailed"}])

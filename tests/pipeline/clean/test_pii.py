@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import random
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -71,7 +73,7 @@ def fake_card(rng: random.Random) -> str:
     return rng.choice([number, " ".join(groups), "-".join(groups)])
 
 
-def fake_address(rng: random.Random) -> str:
+def fake_us_address(rng: random.Random) -> str:
     number = rng.choice([str(rng.randint(1, 99)), str(rng.randint(100, 9999)), str(rng.randint(10000, 99999))])
     direction = rng.choice(["", "N ", "S. ", "West ", "NE "])
     street = rng.choice(["Main", "Elm", "Oak", "Maple", "Cedar Hill", "Martin Luther King", "5th", "42nd", "Sunset"])
@@ -79,6 +81,47 @@ def fake_address(rng: random.Random) -> str:
     unit = rng.choice(["", " Apt 4B", ", Apt. 12", " Suite 300", " Unit 7", " #5"])
     city = rng.choice(["", ", Springfield, IL 62704", ", Austin, TX 78701-1234", ", Portland OR"])
     return f"{number} {direction}{street} {suffix}{unit}{city}"
+
+
+def fake_uk_address(rng: random.Random) -> str:
+    flat = rng.choice(["", f"Flat {rng.randint(1, 40)}, "])
+    name, suffix = rng.choice(["Baker", "Church", "Mill", "Queens"]), rng.choice(["Street", "Lane", "Road"])
+    street = f"{rng.randint(1, 250)} {name} {suffix}"
+    postcode = (
+        f"{rng.choice(['NW', 'LS', 'M', 'EC'])}{rng.randint(1, 20)} {rng.randint(1, 9)}{rng.choice(['XE', 'EW', 'AB'])}"
+    )
+    return f"{flat}{street}, {rng.choice(['London', 'Leeds', 'Manchester'])} {postcode}"
+
+
+def fake_european_address(rng: random.Random) -> str:
+    """Street name first (German, Dutch, Nordic) or a Romance street word, house number, postal code and city."""
+    number = rng.choice([str(rng.randint(1, 9)), str(rng.randint(10, 400)), f"{rng.randint(1, 99)}a"])
+    postal_city = rng.choice(
+        [
+            "",
+            f", {rng.randint(10000, 99999)} {rng.choice(['Leipzig', 'München', 'Frankfurt am Main'])}",
+            f", {rng.randint(1000, 9999)} {rng.choice(['DV', 'AB'])} {rng.choice(['Amsterdam', 'Den Haag'])}",
+            f", {rng.randint(100, 999)} {rng.randint(10, 99)} {rng.choice(['Stockholm', 'Malmö'])}",
+            f", {rng.randint(1000, 9999)}-{rng.randint(100, 999)} Lisboa",
+        ]
+    )
+    name = rng.choice(["Haupt", "Keizers", "Stor", "Linden", "Kirch", "Bahnhof", "Prinsen", "Drottning"])
+    suffix = rng.choice(["straße", "strasse", "str.", "gasse", "weg", "platz", "allee", "gracht", "laan", "gatan"])
+    street_word = rng.choice(["Via", "via", "Calle", "Rua", "Avenida"])
+    romance = f"{street_word} {rng.choice(['Roma', 'Mayor', 'de Alcalá', 'da Liberdade'])}"
+    street = rng.choice(
+        [
+            f"{name}{suffix} {number}",
+            f"Berliner {rng.choice(['Straße', 'Str.', 'Allee'])} {number}",
+            f"{romance}{rng.choice([' ', ', '])}{number}",
+            f"{number} rue {rng.choice(['de Rivoli', 'du Faubourg Saint-Honoré', 'Lafayette'])}",
+        ]
+    )
+    return street + postal_city
+
+
+def fake_address(rng: random.Random) -> str:
+    return rng.choice([fake_us_address, fake_uk_address, fake_european_address])(rng)
 
 
 def fake_order(rng: random.Random) -> str:
@@ -109,7 +152,7 @@ def digit_runs(text: str, minimum: int = 7) -> list[str]:
     return [run for run in re.findall(r"\d+", text) if len(run) >= minimum]
 
 
-def generated_cases(kind: str, count: int = 60) -> list[tuple[str, str, str]]:
+def generated_cases(kind: str, count: int = 90) -> list[tuple[str, str, str]]:
     """(pii, title, text) triples with the PII in the text and another one in the title."""
     rng = random.Random(f"pii-{kind}")
     cases = []
@@ -209,6 +252,15 @@ def test_order_number_patterns_come_from_config() -> None:
         "Love it, 5 Stars, The 2 Dr Martens pairs fit too",
         "I returned 3 items to the store on Main Street",
         "Rated 10/10, would buy 2 more; 1 star off for shipping",
+        "Shipped via FedEx 2 days late",
+        "Came via Amazon 2-3 business days after the date",
+        "Found it via Instagram 10/10 would buy again",
+        "Via Nordstrom 5 weeks ago, still no refund",
+        "Bought the same top at Rue 21 for less",
+        "I ordered 2 place settings and got 1",
+        "Norwegian 5 stars, the wool is lovely",
+        "The Renegade 2 is my favourite sneaker",
+        "Place 2 orders and you get free shipping",
     ],
 )
 def test_sizes_prices_dates_and_skus_stay_unmasked(text: str) -> None:
@@ -227,7 +279,60 @@ def test_order_patterns_without_digits_run_when_min_digits_is_zero() -> None:
 
 @pytest.mark.parametrize(
     "address",
-    ["1234 N Main St", "55 Elm Avenue Apt 4B", "9 W 42nd Street, Springfield, IL 62704", "P.O. Box 1234", "12 oak ave"],
+    [
+        "1234 N Main St",
+        "55 Elm Avenue Apt 4B",
+        "9 W 42nd Street, Springfield, IL 62704",
+        "P.O. Box 1234",
+        "12 oak ave",
+        "22 Baker Street, London NW1 6XE",
+        "Flat 3, 14 Church Lane, Leeds LS2 7EW",
+    ],
 )
 def test_street_addresses_are_masked(address: str) -> None:
     assert mask_pii(f"ship it to {address} please", PATTERNS) == ("ship it to [ADDRESS] please", ["address"])
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Hauptstraße 5, 04109 Leipzig",
+        "Keizersgracht 221, 1016 DV Amsterdam",
+        "Storgatan 14, 114 55 Stockholm",
+        "Berliner Str. 12",
+        "Hauptstr. 5a, D-10115 Berlin",
+        "BAHNHOFSTRASSE 7",
+        "Mariahilfer Straße 88, 1070 Wien",
+        "Lange Laan 10, 2000 Antwerpen",
+        "Kungsvägen 3",
+        "Via Roma 12, 00184 Roma",
+        "via Giuseppe Garibaldi 7",
+        "Calle de Alcalá, 45, 28014 Madrid",
+        "Rua Augusta 100, 1100-053 Lisboa",
+        "Avenida da Liberdade 110",
+        "Avenue Louise 54, 1050 Bruxelles",
+        "12 rue de Rivoli, 75001 Paris",
+    ],
+)
+def test_european_street_addresses_are_masked_with_postal_code_and_city(address: str) -> None:
+    assert mask_pii(f"Delivered to {address}. Thanks", PATTERNS) == ("Delivered to [ADDRESS]. Thanks", ["address"])
+
+
+def test_european_street_words_come_from_config() -> None:
+    patterns = compile_pii_patterns(PiiConfig(street_name_suffixes=("gade",), street_type_words=("rambla",)))
+    assert mask_pii("to Vesterbrogade 12, 1620 København", patterns) == ("to [ADDRESS]", ["address"])
+    assert mask_pii("to Rambla de Catalunya 20", patterns) == ("to [ADDRESS]", ["address"])
+    assert mask_pii("to Hauptstraße 5", patterns) == ("to Hauptstraße 5", [])
+
+
+def test_no_real_review_is_masked(shared_csv: Path) -> None:
+    with shared_csv.open(newline="", encoding="utf-8") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["Review Text"].strip()]
+    masked = [
+        (row[""], kinds)
+        for row in rows
+        for field in ("Title", "Review Text")
+        if (kinds := mask_pii(row[field], PATTERNS)[1])
+    ]
+    assert len(rows) > 20_000
+    assert masked == []
