@@ -11,10 +11,12 @@ from typing import Any
 
 import joblib
 import numpy as np
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from agent.scorer.dataset import SENTIMENT_LABELS, TOPIC_LABELS, URGENCY_LABELS, review_document
 from agent.scorer.lexicon import RULES, match_rules
+from agent.scorer.sentiment import SentimentStack
 from store.schemas import FLAG_NAMES, LabelScore, ReviewScore, Sentiment, Urgency
 
 __all__ = [
@@ -29,7 +31,7 @@ __all__ = [
     "load_current",
 ]
 
-ARTIFACT_FORMAT = 1
+ARTIFACT_FORMAT = 2
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
 CURRENT_FILE = "CURRENT"
@@ -54,14 +56,15 @@ class ScorerParams:
     """Everything a trained scorer needs at run time; saved with joblib as a plain dict."""
 
     vectorizer: TfidfVectorizer
+    """TF-IDF of the whole document (title and text), shared by every head."""
+    title_vectorizer: TfidfVectorizer
+    """TF-IDF of the title alone, a separate field that only the sentiment head reads."""
+    sentiment: SentimentStack
     weights: np.ndarray
-    """(n_features, 6 + n_binary): 3 sentiment logits, 3 urgency logits, then one score per binary head."""
+    """(n_features, 3 + n_binary): 3 urgency logits, then one score per binary head."""
     bias: np.ndarray
     binary_labels: tuple[str, ...]
     """Topic ids in TOPIC_LABELS order, then flag names in FLAG_NAMES order."""
-    sentiment_temperature: float
-    sentiment_offsets: np.ndarray
-    """Log-space class offsets for the sentiment decision, chosen on train-split cross-validation."""
     urgency_temperature: float
     platt_slope: np.ndarray
     platt_intercept: np.ndarray
@@ -134,13 +137,15 @@ class FastScorer:
             return []
         p = self._params
         documents = [review_document(title, text) for _, title, text, _ in items]
-        logits = np.asarray(p.vectorizer.transform(documents) @ p.weights) + p.bias
-        sentiment = _softmax(logits[:, 0:3] / p.sentiment_temperature)
-        decided = np.argmax(np.log(sentiment + 1e-12) + p.sentiment_offsets, axis=1)
+        features = p.vectorizer.transform(documents)
+        titles = p.title_vectorizer.transform([title for _, title, _, _ in items])
+        sentiment = p.sentiment.probabilities(sp.hstack([features, titles], format="csr"))
+        decided = np.argmax(np.log(sentiment + 1e-12) + p.sentiment.offsets, axis=1)
         ranked = np.sort(sentiment, axis=1)
         margins = ranked[:, 2] - ranked[:, 1]
-        urgency = _softmax(logits[:, 3:6] / p.urgency_temperature)
-        binary = _sigmoid(logits[:, 6:] * p.platt_slope + p.platt_intercept)
+        logits = np.asarray(features @ p.weights) + p.bias
+        urgency = _softmax(logits[:, 0:3] / p.urgency_temperature)
+        binary = _sigmoid(logits[:, 3:] * p.platt_slope + p.platt_intercept)
         raised = binary[:, : self._n_topics] >= p.thresholds[: self._n_topics]
 
         rows = zip(

@@ -16,9 +16,8 @@ from typing import Any
 
 import joblib
 import numpy as np
+import scipy.sparse as sp
 from pydantic import BaseModel, ConfigDict, Field
-from scipy.optimize import minimize_scalar
-from scipy.special import log_softmax
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
@@ -38,11 +37,12 @@ from agent.scorer.dataset import (
 )
 from agent.scorer.lexicon import LEXICON_VERSION, RULES, match_rules
 from agent.scorer.model import CURRENT_FILE, MANIFEST_FILE, MODEL_FILE, ScorerParams
+from agent.scorer.sentiment import PROXY_STARS, SentimentConfig, fit_sentiment, fit_temperature, macro_f1
 from store.schemas import FLAG_NAMES
 
 __all__ = ["CODE_VERSION", "TrainConfig", "TrainResult", "train_scorer"]
 
-CODE_VERSION = "fast-scorer-2"
+CODE_VERSION = "fast-scorer-3"
 """Bump when training or scoring logic changes: it is part of the version hash."""
 
 
@@ -53,7 +53,12 @@ class TrainConfig(BaseModel):
 
     word_ngram_max: int = Field(default=2, description="Word n-grams 1..n (char n-grams measured 5x slower).")
     min_df: int = Field(default=2, description="Drop terms seen in fewer training documents.")
-    sentiment_c_grid: tuple[float, ...] = Field(default=(1.0, 2.0), description="LR C values tried by CV.")
+    title_weight: float = Field(default=0.5, description="Scale of the separate title field (sentiment only).")
+    sentiment_c_grid: tuple[float, ...] = Field(default=(2.0,), description="3-class LR C values tried by CV.")
+    sentiment_stars_c: float = Field(default=4.0, description="C of the 5-star LR base model.")
+    sentiment_ridge_alpha: float = Field(default=1.0, description="Alpha of the ridge regression on stars.")
+    sentiment_nb_c: float = Field(default=1.0, description="C of the NB-weighted one-vs-rest LR base models.")
+    sentiment_stack_c: float = Field(default=1.0, description="C of the combiner over the base scores.")
     sentiment_folds: int = 3
     head_c_grid: tuple[float, ...] = Field(default=(4.0, 16.0, 64.0, 256.0), description="C for seed-only heads.")
     head_folds: int = 5
@@ -80,16 +85,8 @@ class _Head:
     intercept: np.ndarray
     report: dict[str, Any]
     temperature: float = 1.0
-    offsets: np.ndarray | None = None
     platt: tuple[float, float] = (1.0, 0.0)
     threshold: float = 0.5
-
-
-def _macro_f1(y: np.ndarray, pred: np.ndarray, k: int) -> float:
-    confusion = np.bincount(y * k + pred, minlength=k * k).reshape(k, k)
-    tp = np.diag(confusion).astype(float)
-    denom = confusion.sum(axis=0) + confusion.sum(axis=1)
-    return float(np.mean(np.divide(2 * tp, denom, out=np.zeros(k), where=denom > 0)))
 
 
 def _folds(y: np.ndarray, wanted: int, seed: int) -> StratifiedKFold | None:
@@ -108,49 +105,23 @@ def _oof_scores(make: Callable[[], LogisticRegression], x: Any, y: np.ndarray, f
     return scores
 
 
-def _fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
-    def nll(t: float) -> float:
-        return float(-np.mean(log_softmax(logits / t, axis=1)[np.arange(len(y)), y]))
-
-    return float(minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded").x)
-
-
-def _best_offsets(log_probs: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """Class offsets (last class fixed at 0) that maximize macro-F1 of argmax(log p + offset)."""
-    grid = np.round(np.arange(-3.0, 3.01, 0.1), 2)
-    best, best_f1 = np.zeros(3), _macro_f1(y, log_probs.argmax(axis=1), 3)
-    for a in grid:
-        for b in grid:
-            offsets = np.array([a, b, 0.0])
-            f1 = _macro_f1(y, (log_probs + offsets).argmax(axis=1), 3)
-            if f1 > best_f1 + 1e-9:
-                best, best_f1 = offsets, f1
-    return best, best_f1
-
-
-def _fit_multiclass(
-    x: Any, y: np.ndarray, grid: Sequence[float], n_folds: int, cfg: TrainConfig, offsets: bool
-) -> _Head:
+def _fit_multiclass(x: Any, y: np.ndarray, grid: Sequence[float], n_folds: int, cfg: TrainConfig) -> _Head:
     folds = _folds(y, n_folds, cfg.seed)
     if folds is None:
         raise ValueError(f"need at least 2 training examples of every class, got counts {np.bincount(y).tolist()}")
-    best: tuple[float, float, float, np.ndarray | None] | None = None
+    best: tuple[float, float, float] | None = None
     trials = []
     for c in grid:
         logits = _oof_scores(partial(LogisticRegression, C=c, max_iter=cfg.max_iter), x, y, folds)
-        temperature = _fit_temperature(logits, y)
-        log_probs = log_softmax(logits / temperature, axis=1)
-        chosen, f1 = _best_offsets(log_probs, y) if offsets else (None, _macro_f1(y, logits.argmax(axis=1), 3))
+        f1 = macro_f1(y, logits.argmax(axis=1), 3)
         trials.append({"C": c, "cv_macro_f1": round(f1, 4)})
         if best is None or f1 > best[1] + 1e-9:
-            best = (c, f1, temperature, chosen)
+            best = (c, f1, fit_temperature(logits, y))
     assert best is not None
-    c, f1, temperature, chosen = best
+    c, f1, temperature = best
     model = LogisticRegression(C=c, max_iter=cfg.max_iter).fit(x, y)
     report = {"C": c, "cv_macro_f1": round(f1, 4), "temperature": round(temperature, 4), "trials": trials}
-    if chosen is not None:
-        report["offsets"] = chosen.round(2).tolist()
-    return _Head(model.coef_, model.intercept_, report, temperature=temperature, offsets=chosen)
+    return _Head(model.coef_, model.intercept_, report, temperature=temperature)
 
 
 def _fit_binary(x: Any, y: np.ndarray, cfg: TrainConfig, beta: float, ruled: np.ndarray) -> _Head:
@@ -188,6 +159,28 @@ def _fit_binary(x: Any, y: np.ndarray, cfg: TrainConfig, beta: float, ruled: np.
     report = {"positives": positives, "C": c, "cv_average_precision": round(ap, 4), "threshold": threshold}
     report[f"cv_f{beta:g}"] = round(f_best, 4)
     return _Head(model.coef_, model.intercept_, report, platt=(slope, shift), threshold=threshold)
+
+
+def _vectorizer(ngram_max: int, min_df: int) -> TfidfVectorizer:
+    return TfidfVectorizer(ngram_range=(1, ngram_max), min_df=min_df, sublinear_tf=True, dtype=np.float32)
+
+
+def _drop_stop_words(vectorizer: TfidfVectorizer) -> None:
+    if hasattr(vectorizer, "stop_words_"):
+        vectorizer.stop_words_ = None  # only for introspection; it would dominate the artifact size
+
+
+def _sentiment_config(cfg: TrainConfig) -> SentimentConfig:
+    return SentimentConfig(
+        c_grid=cfg.sentiment_c_grid,
+        stars_c=cfg.sentiment_stars_c,
+        ridge_alpha=cfg.sentiment_ridge_alpha,
+        nb_c=cfg.sentiment_nb_c,
+        stack_c=cfg.sentiment_stack_c,
+        folds=cfg.sentiment_folds,
+        max_iter=cfg.max_iter,
+        seed=cfg.seed,
+    )
 
 
 def _digest(seed: Sequence[LabeledReview], extras: Sequence[LabeledReview], stars: Sequence[StarReview]) -> str:
@@ -242,12 +235,8 @@ def train_scorer(
     stars = [r for r in stars_all if r.split == "train"]
 
     documents = [e.document for e in seed] + [r.document for r in stars]
-    vectorizer = TfidfVectorizer(
-        ngram_range=(1, cfg.word_ngram_max), min_df=cfg.min_df, sublinear_tf=True, dtype=np.float32
-    )
+    vectorizer = _vectorizer(cfg.word_ngram_max, cfg.min_df)
     x_all = vectorizer.fit_transform(documents).tocsr()
-    if hasattr(vectorizer, "stop_words_"):
-        vectorizer.stop_words_ = None  # only for introspection; it would dominate the artifact size
     # Seed-only heads are fit on the columns the seed rows use: identical L2 solutions (unused weights stay 0),
     # but L-BFGS then works in ~10k instead of ~80k dimensions.
     seed_columns = np.unique(x_all[: len(seed)].indices)
@@ -257,10 +246,19 @@ def train_scorer(
     y_sentiment = np.array(
         [sentiment_index[e.sentiment.value] for e in seed] + [sentiment_index[r.sentiment.value] for r in stars]
     )
-    sentiment = _fit_multiclass(x_all, y_sentiment, cfg.sentiment_c_grid, cfg.sentiment_folds, cfg, offsets=True)
+    stars_target = np.array([PROXY_STARS[y] for y in y_sentiment[: len(seed)]] + [float(r.rating) for r in stars])
+    star_rated = np.arange(len(y_sentiment)) >= len(seed)
+    title_vectorizer = _vectorizer(cfg.word_ngram_max, cfg.min_df)
+    x_titles = title_vectorizer.fit_transform([e.title for e in seed] + [r.title for r in stars])
+    x_sentiment = sp.hstack([x_all, x_titles * cfg.title_weight], format="csr", dtype=np.float32)
+    sentiment, sentiment_report = fit_sentiment(
+        x_sentiment, y_sentiment, stars_target, star_rated, _sentiment_config(cfg)
+    )
+    # The title scale is folded into the weights, so scoring stacks the raw title TF-IDF next to the document's.
+    sentiment.weights[x_all.shape[1] :] *= cfg.title_weight
     urgency_index = {label: i for i, label in enumerate(URGENCY_LABELS)}
     y_urgency = np.array([urgency_index[e.urgency.value] for e in seed])
-    urgency = _fit_multiclass(x_seed, y_urgency, cfg.head_c_grid, cfg.head_folds, cfg, offsets=False)
+    urgency = _fit_multiclass(x_seed, y_urgency, cfg.head_c_grid, cfg.head_folds, cfg)
     rule_hits = [match_rules(e.document) for e in seed]
     binary: dict[str, _Head] = {}
     for label in (*TOPIC_LABELS, *FLAG_NAMES):
@@ -268,20 +266,20 @@ def train_scorer(
         ruled = np.array([label in hits for hits in rule_hits], dtype=bool)
         binary[label] = _fit_binary(x_seed, y, cfg, cfg.safety_beta if label == "safety_hazard" else 1.0, ruled)
 
-    weights = np.zeros((x_all.shape[1], 6 + len(binary)), dtype=np.float32)
-    weights[:, 0:3] = sentiment.coef.T
-    weights[seed_columns, 3:6] = urgency.coef.T
+    weights = np.zeros((x_all.shape[1], 3 + len(binary)), dtype=np.float32)
+    weights[seed_columns, 0:3] = urgency.coef.T
     for j, head in enumerate(binary.values()):
-        weights[seed_columns, 6 + j] = head.coef[0]
-    heads = [sentiment, urgency, *binary.values()]
-    assert sentiment.offsets is not None
+        weights[seed_columns, 3 + j] = head.coef[0]
+    heads = [urgency, *binary.values()]
+    _drop_stop_words(vectorizer)
+    _drop_stop_words(title_vectorizer)
     params = ScorerParams(
         vectorizer=vectorizer,
+        title_vectorizer=title_vectorizer,
+        sentiment=sentiment,
         weights=weights,
         bias=np.concatenate([h.intercept for h in heads]),
         binary_labels=tuple(binary),
-        sentiment_temperature=sentiment.temperature,
-        sentiment_offsets=sentiment.offsets,
         urgency_temperature=urgency.temperature,
         platt_slope=np.array([h.platt[0] for h in binary.values()]),
         platt_intercept=np.array([h.platt[1] for h in binary.values()]),
@@ -305,7 +303,7 @@ def train_scorer(
     }
     metrics = {
         "note": "cross-validated on the train split only; held-out numbers come from agent.scorer.report",
-        "sentiment": sentiment.report,
+        "sentiment": sentiment_report,
         "urgency": urgency.report,
         "binary_heads": {label: head.report for label, head in binary.items()},
     }
