@@ -1,0 +1,9 @@
+"""Registered stages under test; every module in this package registers its stage on import (`eval.registry`).
+
+Built in: `fast_scorer`, `router`, `retrieval`. Agent hypothesis, playbook choice, approval safety, chat and
+alert detection plug in the same way (see docs/eval.md, "Adding a stage").
+"""
+
+from eval.stages.base import EVAL_CLOCK, Stage, StageContext
+
+__all__ = ["EVAL_CLOCK", "Stage", "StageContext"]
