@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     registry = CollectorRegistry()
     registry.register(StoreStatusCollector(service.status))
 
-    def require(role: Role) -> object:
+    def require(role: Role) -> Any:
         def check(x_api_key: Annotated[str | None, Header()] = None) -> str:
             granted = keys.get(x_api_key or "")
             if granted is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.console import Console
 from rich.table import Table
 
@@ -11,7 +13,7 @@ from store.status import LoopStatus
 __all__ = ["render_demo", "render_status"]
 
 
-def _kv_table(title: str, rows: dict[str, object], key: str = "", value: str = "count") -> Table:
+def _kv_table(title: str, rows: Mapping[str, object], key: str = "", value: str = "count") -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column(key or "what")
     table.add_column(value, justify="right")

@@ -81,7 +81,7 @@ def _stream_routing(settings: Settings, incidents: bool) -> tuple[float, float |
 def _embedding_rate(settings: Settings, texts: Sequence[str]) -> float:
     from store.embeddings import ReviewEmbedder
 
-    embedder = ReviewEmbedder(settings)
+    embedder = ReviewEmbedder.from_settings(settings)
     embedder.embed(texts[:16])  # load + warm up outside the timing
     started = time.perf_counter()
     embedder.embed(texts)

@@ -103,7 +103,9 @@ def _truth_check(db: Database, stream: DemoStream, report: BatchReport) -> Truth
                 select(SilverReview.review_id, SilverReview.title + " " + SilverReview.text).where(
                     SilverReview.review_id.in_(list(truth.pii_strings))
                 )
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
         second_ids = [b for _, b in truth.duplicate_pairs]
         duplicates_detected = len(

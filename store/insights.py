@@ -32,7 +32,9 @@ def top_negative_clusters(session: Session, limit: int = 10, min_reviews: int = 
             select(SilverReview.sku, func.count())
             .where(SilverReview.status == "clean", SilverReview.sku.is_not(None))
             .group_by(SilverReview.sku)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     escalated = func.sum(case((RouteDecisionRow.route == "agent", 1), else_=0))
     stmt = (

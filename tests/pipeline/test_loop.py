@@ -148,7 +148,9 @@ def test_stage_stamps_are_in_order(settings, small_stream):
     run_stream(loop, small_stream)
     with loop.db.session() as s:
         rows = s.execute(
-            select(SilverReview.received_at, SilverReview.cleaned_at, ReviewScoreRow.scored_at, RouteDecisionRow.routed_at)
+            select(
+                SilverReview.received_at, SilverReview.cleaned_at, ReviewScoreRow.scored_at, RouteDecisionRow.routed_at
+            )
             .join(ReviewScoreRow, ReviewScoreRow.review_id == SilverReview.review_id)
             .join(RouteDecisionRow, RouteDecisionRow.review_id == SilverReview.review_id)
         ).all()
@@ -166,7 +168,9 @@ def test_no_injected_pii_reaches_silver(settings, small_stream):
                 select(SilverReview.review_id, SilverReview.title + " " + SilverReview.text).where(
                     SilverReview.review_id.in_(list(pii))
                 )
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
     assert texts, "the stream should carry PII"
     leaks = [(rid, value) for rid, values in pii.items() for value in values if value in texts.get(rid, "")]
