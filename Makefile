@@ -1,5 +1,5 @@
 # The two quick-start commands (`make demo`, `make test`) set themselves up on first use.
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint unit eval-ci bench clean
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -15,11 +15,22 @@ lint: setup
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 
-test: lint
+unit: setup
 	.venv/bin/pytest -n 2 --durations=15
+
+# The fast, deterministic eval suites through the regression gate (a scorer trained from scratch, as CI has none).
+CI_HOME := .reviewops-ci
+eval-ci: setup
+	REVIEWOPS_HOME=$(CI_HOME) .venv/bin/reviewops train
+	rm -rf $(CI_HOME)/eval-run
+	REVIEWOPS_HOME=$(CI_HOME) .venv/bin/reviewops eval run scorer_seed_heldout scorer_csv_stars router_must_escalate \
+		retrieval_incidents --out $(CI_HOME)/eval-run
+	REVIEWOPS_HOME=$(CI_HOME) .venv/bin/reviewops eval gate $(CI_HOME)/eval-run --baseline eval/baselines/default.json
+
+test: lint eval-ci unit
 
 bench: setup
 	.venv/bin/reviewops bench
 
 clean:
-	rm -rf .reviewops
+	rm -rf .reviewops .reviewops-ci

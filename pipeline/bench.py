@@ -141,7 +141,12 @@ def run_bench(
     if safety_recall is not None:
         table.add_row("safety recall on the demo stream", f"{safety_recall:.3f}")
     if embed_sample:
-        texts = [p.payload.decode("utf-8", "replace")[:500] for p in payloads[:embed_sample]]
+        texts = []
+        for p in payloads:
+            with contextlib.suppress(QuarantineError):
+                texts.append(parse_payload(p.source, p.payload, p.received_at, limits).text)
+            if len(texts) == embed_sample:
+                break
         table.add_row(
             f"embedding for the index ({len(texts)} reviews, separate stage)",
             f"{_embedding_rate(settings, texts):,.0f} reviews/s",
