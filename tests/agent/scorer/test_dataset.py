@@ -36,7 +36,7 @@ def test_seed_set_covers_every_topic_flag_and_class(seed: list) -> None:
     assert all(flags[f] >= 40 for f in FLAG_NAMES), flags
     assert {e.sentiment for e in seed} == set(Sentiment)
     assert {e.urgency.value for e in seed} == {"low", "medium", "high"}
-    assert 900 <= len(seed) <= 1300
+    assert 1300 <= len(seed) <= 1600
 
 
 def test_heldout_split_is_about_a_quarter_and_follows_the_id_hash(seed: list) -> None:
@@ -76,3 +76,13 @@ def test_star_reviews_skip_rows_without_text(shared_csv: Path) -> None:
     reviews = load_star_reviews(shared_csv)
     assert len(reviews) == 23_486 - 845
     assert all(r.text for r in reviews)
+
+
+def test_seed_set_covers_app_support_nps_and_social_channels_beyond_complaints(seed: list) -> None:
+    channel = [e for e in seed if e.id.startswith("chan-")]
+    assert len(channel) >= 250
+    neutral_without_topic = [e for e in channel if e.sentiment == Sentiment.neutral and not e.topics]
+    positive = [e for e in channel if e.sentiment == Sentiment.positive]
+    assert len(neutral_without_topic) >= 80 and len(positive) >= 60
+    assert all(e.rating is None for e in channel)
+    assert Counter(e.split for e in channel)["heldout"] >= 50

@@ -9,9 +9,11 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
 
 from agent.scorer import ScorerNotTrainedError, TrainConfig, load_current, train_scorer
 from agent.scorer.dataset import csv_split
+from agent.scorer.training import _folds, _oof_path
 
 SEED = Path(__file__).resolve().parents[3] / "data" / "seed" / "labeled_reviews.jsonl"
 SMALL = TrainConfig(sentiment_c_grid=(1.0,), head_c_grid=(16.0,), head_folds=3)
@@ -42,7 +44,9 @@ def test_artifact_folder_holds_model_and_manifest_and_current_points_at_it(train
     manifest = json.loads((result.artifact_dir / "manifest.json").read_text())
     assert manifest["version"] == result.version
     assert manifest["config"] == SMALL.model_dump(mode="json")
-    assert manifest["counts"]["seed_train"] + manifest["counts"]["seed_heldout_excluded"] == 1141
+    assert manifest["counts"]["seed_train"] + manifest["counts"]["seed_heldout_excluded"] == len(
+        SEED.read_text().splitlines()
+    )
     assert set(manifest["metrics"]["binary_heads"]) >= {"safety_hazard", "sizing_fit.runs_small"}
     assert {"created_at", "code_version", "lexicon_version", "lexicon_rules"} <= set(manifest)
     assert result.artifact_bytes > 0
@@ -99,3 +103,19 @@ def test_csv_train_rows_feed_sentiment_and_its_heldout_rows_stay_out(shared_csv:
 def test_load_current_without_a_trained_scorer_says_to_run_reviewops_train(tmp_path: Path) -> None:
     with pytest.raises(ScorerNotTrainedError, match="reviewops train"):
         load_current(tmp_path)
+
+
+def test_warm_started_regularization_path_gives_the_same_scores_as_cold_fits() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 8))
+    y = (x[:, 0] + 0.5 * rng.normal(size=120) > 0).astype(int)
+    folds = _folds(y, 3, 13)
+    assert folds is not None
+    grid = (0.5, 4.0, 32.0)
+    path, _ = _oof_path(lambda c: LogisticRegression(C=c, tol=1e-8, max_iter=5000), x, y, grid, folds)
+    for c in grid:
+        cold = np.zeros(len(y))
+        for train_idx, test_idx in folds.split(np.zeros(len(y)), y):
+            model = LogisticRegression(C=c, tol=1e-8, max_iter=5000).fit(x[train_idx], y[train_idx])
+            cold[test_idx] = model.decision_function(x[test_idx])
+        np.testing.assert_allclose(path[c], cold, atol=1e-4)
