@@ -1,27 +1,45 @@
-"""FastAPI service: ingest webhooks, loop status and Prometheus metrics. Routes stay thin."""
+"""FastAPI service: ingest webhooks, approvals, loop status and Prometheus metrics. Routes stay thin.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: FastAPI must evaluate route annotations where the per-app
+dependencies (API keys) are in scope.
+"""
 
 import threading
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from agent.triage import open_triage_service
+from agent.triage.approvals import AlreadyDecided, ApprovalNotFound, InvalidDecision
 from pipeline.factory import build_loop
 from pipeline.file_ingest import FilePayload
 from pipeline.loop import ReviewLoop
 from pipeline.metrics import StoreStatusCollector
+from store.approval_policy import DecisionNotAllowed
 from store.db import Database
 from store.settings import Settings
 from store.status import LoopStatus, loop_status
 
-__all__ = ["Role", "create_app"]
+__all__ = ["DecisionBody", "Role", "create_app"]
 
-Role = str  # viewer < ingest < approver < admin
-_RANK = {"viewer": 0, "ingest": 1, "approver": 2, "admin": 3}
+
+class DecisionBody(BaseModel):
+    """A person's decision on one approval gate."""
+
+    kind: Literal["approve", "reject", "edit", "escalate"]
+    reason: str | None = None
+    args: dict[str, Any] | None = None
+    actor: str | None = Field(default=None, description="Who decides; defaults to the API key's prefix.")
+
+
+Role = str
+# Reading needs viewer; ingest needs ingest; deciding needs a deciding role, and the approval policy then says
+# which deciding roles may decide which gate (an approver cannot approve what is reserved for qa_lead or legal).
+_RANK = {"viewer": 0, "ingest": 1, "approver": 2, "qa_lead": 2, "legal": 2, "admin": 3}
 
 
 class _Service:
@@ -82,6 +100,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/status", dependencies=[require("viewer")])
     def status() -> LoopStatus:
         return service.status()
+
+    @app.get("/approvals", dependencies=[require("viewer")])
+    def approvals() -> list[dict[str, Any]]:
+        """Every approval gate waiting for a decision, with the proposed action, hypothesis and evidence."""
+        with open_triage_service(settings, db=service.db, use_llm=False) as triage:
+            return [p.model_dump(mode="json") for p in triage.pending_approvals()]
+
+    @app.post("/approvals/{approval_id}")
+    def decide(
+        approval_id: str,
+        body: DecisionBody,
+        role: Annotated[str, require("approver")],
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> dict[str, Any]:
+        """Approve, edit, reject or escalate a gate as the caller's role; the paused graph resumes."""
+        actor = body.actor or f"api-key:{(x_api_key or '')[:4]}…"
+        try:
+            with service.lock, open_triage_service(settings, db=service.db, use_llm=False) as triage:
+                report = triage.decide(
+                    approval_id, body.kind, actor=actor, role=role, reason=body.reason, args=body.args
+                )
+        except ApprovalNotFound as err:
+            raise HTTPException(404, str(err)) from err
+        except DecisionNotAllowed as err:
+            raise HTTPException(403, str(err)) from err
+        except (AlreadyDecided, InvalidDecision, ValueError) as err:
+            raise HTTPException(409, str(err)) from err
+        return report.model_dump(mode="json")
 
     @app.get("/metrics")
     def metrics() -> Response:

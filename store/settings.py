@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 __all__ = ["PROJECT_ROOT", "Settings", "get_settings"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+API_ROLES: tuple[str, ...] = ("viewer", "ingest", "approver", "qa_lead", "legal", "admin")
 
 
 class Settings(BaseSettings):
@@ -47,7 +48,8 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = 60.0
 
     api_keys: str = Field(
-        default="", description="`key:role` pairs, comma separated; roles: viewer, ingest, approver, admin."
+        default="",
+        description="`key:role` pairs, comma separated; roles: viewer, ingest, approver, qa_lead, legal, admin.",
     )
 
     def parsed_api_keys(self) -> dict[str, str]:
@@ -55,9 +57,9 @@ class Settings(BaseSettings):
         keys: dict[str, str] = {}
         for pair in filter(None, (p.strip() for p in self.api_keys.split(","))):
             key, _, role = pair.partition(":")
-            if role not in {"viewer", "ingest", "approver", "admin"} or not key:
+            if role not in API_ROLES or not key:
                 raise ValueError(
-                    f"REVIEWOPS_API_KEYS entry {pair!r}: expected key:role with role viewer|ingest|approver|admin"
+                    f"REVIEWOPS_API_KEYS entry {pair!r}: expected key:role, role one of {'|'.join(API_ROLES)}"
                 )
             keys[key] = role
         return keys

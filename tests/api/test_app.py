@@ -47,3 +47,29 @@ def test_status_and_metrics_report_the_stored_counts(client):
     metrics = client.get("/metrics").text
     assert "reviewops_store_bronze 1.0" in metrics
     assert 'reviewops_stage_lag_seconds{quantile="0.5",stage="received_to_routed"}' in metrics
+
+
+@pytest.fixture
+def approvals_client(settings):
+    keys = "view-key:viewer,ok-key:approver,qa-key:qa_lead"
+    return TestClient(create_app(settings.model_copy(update={"api_keys": keys})))
+
+
+def test_pending_approvals_are_listed_for_viewers(approvals_client):
+    response = approvals_client.get("/approvals", headers={"X-API-Key": "view-key"})
+    assert response.status_code == 200
+    assert response.json() == []
+
+
+def test_deciding_needs_a_deciding_role_and_an_existing_gate(approvals_client):
+    body = {"kind": "approve"}
+    assert approvals_client.post("/approvals/gate-x", json=body, headers={"X-API-Key": "view-key"}).status_code == 403
+    missing = approvals_client.post("/approvals/gate-x", json=body, headers={"X-API-Key": "qa-key"})
+    assert missing.status_code == 404
+
+
+def test_a_decision_kind_outside_the_four_is_refused(approvals_client):
+    response = approvals_client.post(
+        "/approvals/gate-x", json={"kind": "refund_everyone"}, headers={"X-API-Key": "ok-key"}
+    )
+    assert response.status_code == 422
