@@ -149,7 +149,7 @@ def _ambiguity_reasons(
             and confidence >= config.conflict_positive_confidence
         ):
             reasons.append(f"conflict_rating_{rating}_positive_text")
-    if sentiment == Sentiment.negative and not confident_topics:
+    if config.escalate_negative_without_topic and sentiment == Sentiment.negative and not confident_topics:
         reasons.append("negative_without_confident_topic")
     return reasons
 

@@ -35,6 +35,9 @@ class RoutingConfig(BaseModel):
     ambiguity_min_negative_probability: _Probability
     """Low confidence or margin escalates only when P(negative) is at least this: doubt between neutral and
     positive changes no action, doubt about a complaint does."""
+    escalate_negative_without_topic: bool
+    """Whether a negative review with no confident topic goes to the agent. The agent has no playbook without a
+    topic, so by default these finish here and count in gold as unmapped (a taxonomy gap to review)."""
     min_topic_confidence: _Probability
     """A topic counts as confident at or above this probability (for severity and the no-topic rule)."""
     high_urgency_min_confidence: _Probability

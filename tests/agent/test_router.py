@@ -54,6 +54,7 @@ CONFIG = RoutingConfig(
     min_sentiment_confidence=0.50,
     min_sentiment_margin=0.10,
     ambiguity_min_negative_probability=0.25,
+    escalate_negative_without_topic=True,
     min_topic_confidence=0.50,
     high_urgency_min_confidence=0.70,
     flag_thresholds={"safety_hazard": 0.50, "refund_intent": 0.60, "legal_threat": 0.60, "profanity": 0.80},
@@ -300,6 +301,14 @@ def test_negative_review_without_a_confident_topic_goes_to_the_agent() -> None:
     decision = route(make_review(rating=1), score)
     assert (decision.route, decision.severity) == (Route.agent, Urgency.medium)
     assert decision.reasons == ["negative_without_confident_topic"]
+
+
+def test_negative_review_without_a_topic_finishes_here_when_the_config_says_so() -> None:
+    score = make_score(**negative(topics=[]))
+    config = CONFIG.model_copy(update={"escalate_negative_without_topic": False})
+    decision = route(make_review(rating=1), score, config=config)
+    assert decision.route == Route.done
+    assert decision.severity == Urgency.low
 
 
 # --- batches, contracts and config ----------------------------------------------------------------------------------
