@@ -11,13 +11,17 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from api.cli_approvals import app as approvals_app
 from api.cli_eval import app as eval_app
+from api.cli_triage import app as triage_app
 from store.settings import Settings
 
 app = typer.Typer(help="ReviewOps: customer reviews to operational action inside 72 hours.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(eval_app, name="eval", help="Offline eval suites: run, compare, gate.")
+app.add_typer(triage_app, name="triage", help="The triage agent over escalated reviews.")
+app.add_typer(approvals_app, name="approvals", help="Approval gates: list what waits, decide.")
 console = Console()
 
 
@@ -45,6 +49,8 @@ def demo(
         bool, typer.Option("--keep-state", help="Keep the existing db/index (re-ingest is then a no-op).")
     ] = False,
     index: Annotated[bool, typer.Option(help="Embed reviews into the Chroma index after scoring.")] = True,
+    triage: Annotated[bool, typer.Option(help="Run the triage agent on the escalated reviews.")] = True,
+    llm: Annotated[bool, typer.Option(help="Let the local model write hypotheses (else rules only).")] = True,
 ) -> None:
     """Replay a seeded multi-channel review stream through ingest, clean, score, route and index."""
     from api.views import render_demo
@@ -53,7 +59,9 @@ def demo(
     settings = _settings()
     if not keep_state:
         reset_local_state(settings)
-    options = DemoOptions(seed=seed, days=days, skus=skus, reviews_per_day=reviews_per_day, index=index)
+    options = DemoOptions(
+        seed=seed, days=days, skus=skus, reviews_per_day=reviews_per_day, index=index, triage=triage, use_llm=llm
+    )
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     ) as progress:
@@ -61,7 +69,11 @@ def demo(
 
         def on_progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                label = {"score": "ingest+clean+score+route", "index": "embed+index"}.get(stage, stage)
+                label = {
+                    "score": "ingest+clean+score+route",
+                    "index": "embed+index",
+                    "triage": "triage agent (local LLM)",
+                }.get(stage, stage)
                 tasks[stage] = progress.add_task(label, total=total)
             progress.update(tasks[stage], completed=done, total=total)
 

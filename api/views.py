@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from rich.console import Console
 from rich.table import Table
 
+from agent.triage.approvals import PendingApproval
 from pipeline.demo_run import DemoResult
 from store.status import LoopStatus
 
@@ -107,3 +108,31 @@ def render_demo(console: Console, result: DemoResult) -> None:
     )
     checks.add_row("quarantined", ", ".join(f"{k}={v}" for k, v in sorted(t.quarantined.items())))
     console.print(checks)
+    if result.triage is not None:
+        render_triage(console, result)
+
+
+def render_triage(console: Console, result: DemoResult) -> None:
+    report = result.triage
+    assert report is not None
+    first = sorted(report.first_gate_seconds)
+    timing = f"; escalation to first gate p50 {first[len(first) // 2]:.1f} s" if first else ""
+    console.print(
+        f"\n[bold]Triage agent[/bold]: {report.claimed} escalated reviews -> "
+        + ", ".join(f"{k}={v}" for k, v in sorted(report.outcomes.items()))
+        + f"; {len(report.incidents_opened)} incidents opened{timing}"
+    )
+    by_incident: dict[str, list[PendingApproval]] = {}
+    for item in result.pending_approvals:
+        by_incident.setdefault(item.incident_id, []).append(item)
+    table = Table(title="Incidents waiting for approval (reviewops approvals list / decide)", title_justify="left")
+    for column in ("incident", "hypothesis", "evidence", "proposed actions -> who decides"):
+        table.add_column(column, overflow="fold")
+    for incident_id, items in by_incident.items():
+        hypothesis = items[0].hypothesis or {}
+        summary = str(hypothesis.get("summary") or hypothesis.get("root_cause") or "")
+        generated = hypothesis.get("generated_by", "")
+        evidence = ", ".join(str(e.get("review_id", "")) for e in items[0].evidence[:3])
+        actions = "\n".join(f"{i.tool} ({i.approval_id}) -> {'/'.join(i.roles)}" for i in items)
+        table.add_row(incident_id, f"{summary[:160]} [{generated}]", evidence, actions)
+    console.print(table)

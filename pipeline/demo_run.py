@@ -11,16 +11,21 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from agent.triage import open_triage_service
+from agent.triage.approvals import PendingApproval
+from agent.triage.service import QueueReport
 from pipeline.clock import SimulatedClock
 from pipeline.demo_stream import DemoStream, StreamEvent, generate_stream, write_jsonl
 from pipeline.factory import build_loop
 from pipeline.indexing import IndexRunStats, index_pending_reviews
 from pipeline.loop import BatchReport
 from store.db import Database
+from store.embeddings import ReviewEmbedder
 from store.insights import TopicCluster, route_reason_counts, top_negative_clusters
 from store.settings import Settings
 from store.status import LoopStatus, loop_status
 from store.tables import RouteDecisionRow, SilverReview
+from store.vector_index import ReviewIndex
 
 __all__ = ["DemoOptions", "DemoResult", "TruthCheck", "micro_batches", "reset_local_state", "run_demo"]
 
@@ -34,6 +39,8 @@ class DemoOptions(BaseModel):
     reviews_per_day: int = 220
     batch_minutes: int = 15
     index: bool = True
+    triage: bool = True
+    use_llm: bool = True
 
 
 class TruthCheck(BaseModel):
@@ -63,6 +70,8 @@ class DemoResult(BaseModel):
     status: LoopStatus
     index: IndexRunStats | None
     truth: TruthCheck
+    triage: QueueReport | None = None
+    pending_approvals: list[PendingApproval] = []
 
 
 def reset_local_state(settings: Settings) -> None:
@@ -168,6 +177,13 @@ def run_demo(
     if options.index:
         index_stats = index_pending_reviews(settings, loop.db, on_progress=lambda d, t: progress("index", d, t))
 
+    triage_report: QueueReport | None = None
+    pending: list[PendingApproval] = []
+    if options.triage:
+        progress("triage", 0, 1)
+        triage_report, pending = _run_triage(settings, loop.db, clock, options)
+        progress("triage", 1, 1)
+
     with loop.db.session() as session:
         status = loop_status(session)
         clusters = top_negative_clusters(session, limit=10)
@@ -184,4 +200,20 @@ def run_demo(
         status=status,
         index=index_stats,
         truth=_truth_check(loop.db, stream, total),
+        triage=triage_report,
+        pending_approvals=pending,
     )
+
+
+def _run_triage(
+    settings: Settings, db: Database, clock: SimulatedClock, options: DemoOptions
+) -> tuple[QueueReport, list[PendingApproval]]:
+    """Triage every escalated review (the agent), stopping at the approval gates a person must decide."""
+    index = ReviewIndex.open(settings, ReviewEmbedder.from_settings(settings)) if options.index else None
+    try:
+        with open_triage_service(settings, db=db, index=index, clock=clock.now, use_llm=options.use_llm) as service:
+            report = service.run(batch=20)
+            return report, service.pending_approvals()
+    finally:
+        if index is not None:
+            index.close()

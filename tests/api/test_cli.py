@@ -20,9 +20,10 @@ def env(settings, monkeypatch):
 
 
 def test_demo_prints_every_stage_and_the_truth_checks(env):
-    result = runner.invoke(app, ["demo", "--days", "5", "--skus", "20", "--reviews-per-day", "60", "--no-index"])
+    args = ["demo", "--days", "5", "--skus", "20", "--reviews-per-day", "60", "--no-index", "--no-llm"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    for heading in ("Loop stages", "Quarantine reasons", "Top SKU x topic clusters", "ground truth"):
+    for heading in ("Loop stages", "Quarantine reasons", "Top SKU x topic clusters", "ground truth", "Triage agent"):
         assert heading in result.output
     assert (env.home / "reviewops.db").exists()
     assert (env.home / "demo_stream.jsonl").exists()
