@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from api.cli_alerts import app as alerts_app
 from api.cli_approvals import app as approvals_app
 from api.cli_eval import app as eval_app
 from api.cli_triage import app as triage_app
@@ -22,6 +23,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(eval_app, name="eval", help="Offline eval suites: run, compare, gate.")
 app.add_typer(triage_app, name="triage", help="The triage agent over escalated reviews.")
 app.add_typer(approvals_app, name="approvals", help="Approval gates: list what waits, decide.")
+app.add_typer(alerts_app, name="alerts", help="Trend/anomaly alerts: run detection, list, silence, feedback.")
 console = Console()
 
 

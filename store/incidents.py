@@ -17,8 +17,8 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import insert, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.gold_queries import scope_topic_counts
@@ -125,6 +125,15 @@ def get_incident(session: Session, incident_id: str) -> Incident:
     return incident
 
 
+def _insert_ignoring_conflicts(session: Session, table: type[Incident] | type[IncidentReview]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING for SQLite and PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    module: Any = {"sqlite": sqlite, "postgresql": postgresql}.get(dialect)
+    if module is None:
+        raise RuntimeError(f"incidents support sqlite and postgresql, not {dialect!r}; use one of those databases")
+    return module.insert(table).on_conflict_do_nothing()
+
+
 def _due(incident: Incident, policy: IncidentPolicy) -> datetime:
     start = incident.first_review_at or incident.opened_at
     hours = min(policy.first_action_hours.get(incident.severity, policy.promise_hours), policy.promise_hours)
@@ -168,15 +177,15 @@ def open_or_get(
         "metric": "nonpositive_share",
         "baseline_rate": baseline_rate,
     }
-    try:
-        with session.begin_nested():
-            session.execute(insert(Incident), [values])
-    except IntegrityError:  # another writer opened it first: the unique key makes that the one incident
-        found = session.scalar(select(Incident).where(Incident.key == key))
-        if found is None:
-            raise
-        return found, False
-    incident = get_incident(session, values["id"])
+    # ON CONFLICT DO NOTHING, not a savepoint: a concurrent writer's row wins and pysqlite's SAVEPOINT would
+    # commit early when it opens the transaction.
+    stmt = _insert_ignoring_conflicts(session, Incident).values(values).returning(Incident.id)
+    inserted = session.execute(stmt).scalar()
+    incident = session.scalar(select(Incident).where(Incident.key == key))
+    if incident is None:
+        raise RuntimeError(f"incident {key!r} was neither inserted nor found; check the incidents table")
+    if inserted is None:
+        return incident, False  # another writer opened it first: the unique key makes that the one incident
     incident.sla_due_at = _due(incident, policy)
     session.add(IncidentTransition(incident_id=incident.id, from_state=None, to_state=S.open, actor=opened_by, at=now))
     return incident, True
@@ -205,10 +214,12 @@ def attach_reviews(
         return 0
     created = session.scalars(select(SilverReview.created_at).where(SilverReview.review_id.in_(fresh))).all()
     session.execute(
-        insert(IncidentReview),
+        _insert_ignoring_conflicts(session, IncidentReview),
         [{"incident_id": incident_id, "review_id": rid, "attached_at": attached_at} for rid in fresh],
     )
-    incident.review_count += len(fresh)
+    incident.review_count = int(
+        session.scalar(select(func.count()).where(IncidentReview.incident_id == incident_id)) or 0
+    )
     if created:
         first = min(created)
         if incident.first_review_at is None or first < incident.first_review_at:

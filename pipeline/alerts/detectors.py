@@ -329,7 +329,8 @@ class Detector:
         )
 
     def from_incidents(self, incidents: Sequence[IncidentView]) -> list[AlertCandidate]:
-        """Candidates of `incident` rules: active incidents the triage agent opened (not the alert engine)."""
+        """Candidates of `incident` rules: active incidents the triage agent opened (not the alert engine) that hold
+        at least the rule's `min_count` reviews."""
         found = []
         known = {*self.taxonomy.topic_ids(), *self.taxonomy.flag_ids()}
         for rule in self.config.rules:
@@ -337,6 +338,8 @@ class Detector:
                 continue
             for incident in incidents:
                 if incident.opened_by == "alerts" or incident.topic not in known:
+                    continue
+                if incident.review_count < rule.min_count:  # a cluster, not one escalated review
                     continue
                 scope_kind, scope = next(iter(sorted(incident.scope.items(), key=_scope_order)), ("all", ALL_TOPICS))
                 found.append(

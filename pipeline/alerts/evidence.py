@@ -37,6 +37,7 @@ class ReviewRef(BaseModel):
 
     review_id: str
     created_at: datetime
+    sentiment: str
     snippet: str
 
 
@@ -89,7 +90,9 @@ def relevant_reviews(
             if metric == "negative" and row.sentiment != "negative":
                 continue
             snippet = _snippet(row.title, row.text) if snippets else ""
-            found.append(ReviewRef(review_id=row.review_id, created_at=row.created_at, snippet=snippet))
+            found.append(
+                ReviewRef(review_id=row.review_id, created_at=row.created_at, sentiment=row.sentiment, snippet=snippet)
+            )
             if len(found) >= limit:
                 break
     finally:

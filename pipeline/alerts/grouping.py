@@ -239,7 +239,9 @@ class GroupDispatcher:
                 limit=_ATTACH_LIMIT,
             )
             self._link_incident(row, [ref.review_id for ref in refs], now)
-            reviews = refs[: self.rules.representative_reviews]
+            # the clearest complaints first (negative before neutral), newest first within each
+            shown = sorted(refs, key=lambda ref: ref.sentiment != "negative")
+            reviews = shown[: self.rules.representative_reviews]
         return AlertSummary(
             alert_id=row.id,
             fingerprint=row.fingerprint,

@@ -82,7 +82,7 @@ class AlertRule(BaseModel):
     baseline_days: int = Field(default=28, ge=1, le=365)
     """Days before a window that form its baseline."""
     min_count: int = Field(default=5, ge=1)
-    """At least this many reviews about the topic in the window."""
+    """At least this many reviews about the topic in the window (`incident` rules: reviews attached)."""
     min_ratio: float = Field(default=3.0, ge=1.0)
     """Observed count at least this multiple of the expected count (`rate` rules)."""
     max_p_value: float = Field(default=1e-4, gt=0.0, le=1.0)

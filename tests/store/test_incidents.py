@@ -227,3 +227,20 @@ def test_loop_clock_reports_stage_percentiles_and_promise_breaches(db):
     alerted = next(stage for stage in clock.stages if stage.stage == "scored_to_alerted")
     assert (alerted.count, alerted.p50_hours) == (1, pytest.approx(5.0))
     assert clock.promise_breaches == 1 and clock.breached_incidents == [late.id]
+
+
+def test_opening_and_attaching_work_the_same_on_postgres(postgres_url):
+    from store.db import Database
+
+    db = Database(postgres_url)
+    db.migrate()
+    try:
+        with db.session() as s:
+            incident = open_incident(s)
+            again, created = open_or_get(s, KEY, SCOPE, TOPIC, "medium", "quality-eng", T0)
+            ids = [add_review(s, f"pg{i}", T0 - timedelta(hours=i)) for i in range(3)]
+            assert attach_reviews(s, incident.id, ids, now=T0) == 3
+            assert attach_reviews(s, incident.id, ids, now=T0) == 0
+            assert not created and again.id == incident.id and incident.review_count == 3
+    finally:
+        db.dispose()

@@ -139,3 +139,43 @@ def test_a_firing_alert_resolves_when_its_rate_returns_to_baseline(db):
     key = ("spike", "sku", "A", DEFECT)
     found = detect(db, history(["A", "B", "C"]) + today("A", defects=1, others=9), firing={key: 0.02})
     assert found == []
+
+
+REGION_RULES = """
+version: "test.region"
+playbooks: {}
+rules:
+  - id: region_late
+    kind: rate
+    description: Late deliveries into a region.
+    scope: region
+    topics: [shipping_delivery.late]
+    windows_days: [1]
+    min_count: 6
+    min_ratio: 2
+    max_p_value: 1.0e-4
+"""
+
+
+def test_a_region_is_compared_with_its_own_history_and_the_whole_shop(db):
+    late = "shipping_delivery.late"
+
+    def at(region: str, when: datetime, topics: tuple[str, ...]) -> GoldRecord:
+        return GoldRecord(when.replace(minute=0), "", region, "", "", "", topics, "negative", None)
+
+    quiet = [
+        at(region, NOW - timedelta(days=day, hours=i), (late,) if i == 0 else ())
+        for day in range(1, 15)
+        for region in ("US-East", "EU-West")
+        for i in range(20)
+    ]
+    burst = [at("US-East", NOW - timedelta(hours=1 + i % 8), (late,)) for i in range(8)]
+    burst += [at(region, NOW - timedelta(hours=2), ()) for region in ("US-East", "EU-West") for _ in range(12)]
+    with db.session() as s:
+        add_records(s, quiet + burst)
+    detector = Detector(rules_config(REGION_RULES), taxonomy())
+    with db.session() as s:
+        frame = load_scope_frame(s, day_index(NOW) - detector.lookback_days() + 1, day_index(NOW), {"region"})
+    (alert,) = detector.detect(frame, NOW, {})
+    assert (alert.scope_kind, alert.scope, alert.parent, alert.topic) == ("region", "US-East", "*", late)
+    assert alert.evidence["parent_rate"] == pytest.approx(0.05)

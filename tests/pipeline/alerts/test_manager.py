@@ -10,7 +10,7 @@ from pipeline.alerts import add_silence, expire_silence
 from store.alert_tables import AlertGroupRow, AlertNotificationRow, AlertRow
 from store.gold import update_gold
 from store.incident_tables import Incident
-from store.incidents import incident_key, open_or_get
+from store.incidents import attach_reviews, incident_key, open_or_get
 from tests.pipeline.alerts.factories import add_review
 
 T0 = datetime(2026, 11, 5, 8, 0, tzinfo=UTC)
@@ -227,3 +227,38 @@ def test_the_summary_lists_notified_groups_incidents_and_exports_metrics(db, mak
     text = generate_latest(registry).decode()
     assert 'reviewops_alerts_firing{severity="critical"} 1.0' in text
     assert 'reviewops_incidents{state="open"} 2.0' in text
+
+
+INCIDENT_RULE = """
+  - id: agent_incident
+    kind: incident
+    description: An incident the triage agent opened.
+    min_count: 3
+    severity: taxonomy
+"""
+
+
+def test_an_incident_the_agent_opened_alerts_its_owner_once(db, make_engine, notifier):
+    from tests.pipeline.alerts.conftest import RULES
+
+    engine = make_engine(rules=RULES + INCIDENT_RULE)
+    with db.session() as s:
+        key = incident_key({"sku": "DRS-0203"}, "sizing_fit.runs_small")
+        small = "sizing_fit.runs_small"
+        incident, _ = open_or_get(s, key, {"sku": "DRS-0203"}, small, "low", "sizing-team", T0, opened_by="agent")
+        ids = [add_review(s, f"tight{i}", T0 - timedelta(hours=i), sku="DRS-0203", topics=(small,)) for i in range(2)]
+        attach_reviews(s, incident.id, ids, now=T0)
+    run(db, engine, T0)
+    run(db, engine, T0 + 10 * MIN)
+    assert notifier.sent == []  # two reviews are not yet a cluster
+    with db.session() as s:
+        attach_reviews(s, incident.id, [add_review(s, "tight9", T0, sku="DRS-0203", topics=(small,))], now=T0)
+    run(db, engine, T0 + 15 * MIN)
+    run(db, engine, T0 + 30 * MIN)
+    run(db, engine, T0 + 60 * MIN)
+    ((receiver, payload, _),) = notifier.sent
+    (alert,) = payload["alerts"]
+    assert receiver == "slack:#sizing-team"
+    with db.session() as s:
+        assert alert["incident_id"] == s.scalar(select(Incident.id))
+    assert alert["labels"]["class"] == "incident" and alert["summary"].endswith("opened by agent (open)")
