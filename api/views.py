@@ -110,6 +110,31 @@ def render_demo(console: Console, result: DemoResult) -> None:
     console.print(checks)
     if result.triage is not None:
         render_triage(console, result)
+    if result.alerts is not None:
+        render_alerts(console, result)
+
+
+def render_alerts(console: Console, result: DemoResult) -> None:
+    summary = result.alerts
+    assert summary is not None
+    table = Table(title="Alerts that fired (grouped; notifications under REVIEWOPS_HOME/alerts/)", title_justify="left")
+    for column in ("first sent", "to", "severity", "why", "playbook", "incident"):
+        table.add_column(column, overflow="fold")
+    for group in summary.groups:
+        table.add_row(
+            f"{group.first_sent_at:%b %d %H:%M}",
+            group.receiver,
+            group.severity,
+            group.summary[:140],
+            group.playbook or "-",
+            group.incident_id or "-",
+        )
+    console.print(table)
+    clock = summary.clock
+    console.print(
+        f"Loop clock over {clock.incidents} incidents: first action p50 {clock.first_action.p50_hours} h; "
+        f"{clock.promise_breaches} breaches of the {clock.promise_hours:.0f} h promise."
+    )
 
 
 def render_triage(console: Console, result: DemoResult) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Sequence
-from datetime import timedelta
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -14,8 +13,11 @@ from sqlalchemy import select
 from agent.triage import open_triage_service
 from agent.triage.approvals import PendingApproval
 from agent.triage.service import QueueReport
+from pipeline.alerts import build_alert_engine
+from pipeline.alerts.replay import replay_with_alerts
+from pipeline.alerts.summary import AlertsSummary, summarize_alerts
 from pipeline.clock import SimulatedClock
-from pipeline.demo_stream import DemoStream, StreamEvent, generate_stream, write_jsonl
+from pipeline.demo_stream import DemoStream, generate_stream, micro_batches, write_jsonl
 from pipeline.factory import build_loop
 from pipeline.indexing import IndexRunStats, index_pending_reviews
 from pipeline.loop import BatchReport
@@ -72,6 +74,7 @@ class DemoResult(BaseModel):
     truth: TruthCheck
     triage: QueueReport | None = None
     pending_approvals: list[PendingApproval] = []
+    alerts: AlertsSummary | None = None
 
 
 def reset_local_state(settings: Settings) -> None:
@@ -82,19 +85,6 @@ def reset_local_state(settings: Settings) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_file}{suffix}").unlink(missing_ok=True)
     shutil.rmtree(settings.chroma_dir, ignore_errors=True)
-
-
-def micro_batches(events: Sequence[StreamEvent], minutes: int) -> list[list[StreamEvent]]:
-    """Group a time-sorted stream into consecutive windows of `minutes` of received time."""
-    batches: list[list[StreamEvent]] = []
-    window_end = None
-    for event in events:
-        if window_end is None or event.received_at >= window_end:
-            batches.append([])
-            start = event.received_at.replace(second=0, microsecond=0)
-            window_end = start + timedelta(minutes=minutes - start.minute % minutes)
-        batches[-1].append(event)
-    return batches
 
 
 def _truth_check(db: Database, stream: DemoStream, report: BatchReport) -> TruthCheck:
@@ -163,15 +153,18 @@ def run_demo(
 
     clock = SimulatedClock(stream.start)
     loop = build_loop(settings, clock=clock)
-    batches = micro_batches(stream.events, options.batch_minutes)
-    total = BatchReport()
+    engine = build_alert_engine(settings)
     started = time.perf_counter()
-    for i, batch in enumerate(batches, 1):
-        # The batch is processed at the end of its window, as a scheduler firing every N minutes would.
-        clock.advance_to(batch[-1].received_at)
-        total += loop.process(batch)
-        progress("score", i, len(batches))
+    replay = replay_with_alerts(
+        loop,
+        clock,
+        engine,
+        stream.events,
+        batch_minutes=options.batch_minutes,
+        on_batch=lambda done, total_batches: progress("score", done, total_batches),
+    )
     seconds = time.perf_counter() - started
+    total, batches = replay.report, replay.batches
 
     index_stats = None
     if options.index:
@@ -183,16 +176,19 @@ def run_demo(
         progress("triage", 0, 1)
         triage_report, pending = _run_triage(settings, loop.db, clock, options)
         progress("triage", 1, 1)
+        with loop.db.session() as session:  # the agent's incidents become alert groups for their owners
+            engine.run(session, clock.now())
 
     with loop.db.session() as session:
         status = loop_status(session)
         clusters = top_negative_clusters(session, limit=10)
         reasons = route_reason_counts(session)
+        alerts = summarize_alerts(session, clock.now())
     return DemoResult(
         options=options,
         stream_file=stream_file,
         events=len(stream.events),
-        batches=len(batches),
+        batches=batches,
         seconds=seconds,
         report=total.as_dict(),
         escalation_reasons=reasons,
@@ -202,6 +198,7 @@ def run_demo(
         truth=_truth_check(loop.db, stream, total),
         triage=triage_report,
         pending_approvals=pending,
+        alerts=alerts,
     )
 
 

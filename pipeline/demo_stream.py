@@ -12,7 +12,7 @@ import base64
 import json
 import random
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +34,7 @@ __all__ = [
     "MalformedTruth",
     "StreamEvent",
     "generate_stream",
+    "micro_batches",
     "read_jsonl",
     "write_jsonl",
 ]
@@ -272,3 +273,16 @@ def read_jsonl(path: Path) -> Iterator[StreamEvent]:
                     f"{path}:{number}: not a stream envelope ({exc!r}); expected "
                     '{"source", "received_at", "payload" or "payload_b64"} as written by write_jsonl'
                 ) from exc
+
+
+def micro_batches(events: Sequence[StreamEvent], minutes: int) -> list[list[StreamEvent]]:
+    """Group a time-sorted stream into consecutive windows of `minutes` of received time."""
+    batches: list[list[StreamEvent]] = []
+    window_end = None
+    for event in events:
+        if window_end is None or event.received_at >= window_end:
+            batches.append([])
+            start = event.received_at.replace(second=0, microsecond=0)
+            window_end = start + timedelta(minutes=minutes - start.minute % minutes)
+        batches[-1].append(event)
+    return batches

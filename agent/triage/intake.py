@@ -176,7 +176,7 @@ def incident_facts(incident: Incident, flags: Sequence[str], taxonomy: Taxonomy)
         topic=incident.topic,
         topic_name=name,
         flags=sorted(all_flags),
-        severity=Urgency(incident.severity),
+        severity=_urgency(incident.severity),
         owner_team=incident.owner,
     )
 
@@ -267,3 +267,8 @@ def _active_incident(session: Session, item: Escalation, siblings: Sequence[str]
         session, sku=places.get("sku"), region=places.get("region"), warehouse=places.get("warehouse"), topic=item.topic
     )
     return nearby[0] if nearby else None
+
+
+def _urgency(incident_severity: str) -> Urgency:
+    """An incident's severity as the triage sees it: alerting's `critical` (a safety page) is the agent's `high`."""
+    return Urgency.high if incident_severity == "critical" else Urgency(incident_severity)

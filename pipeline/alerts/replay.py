@@ -16,8 +16,7 @@ from sqlalchemy import select
 
 from pipeline.alerts.manager import AlertEngine, EvaluationReport
 from pipeline.clock import SimulatedClock
-from pipeline.demo_run import micro_batches
-from pipeline.demo_stream import StreamEvent
+from pipeline.demo_stream import StreamEvent, micro_batches
 from pipeline.loop import BatchReport, ReviewLoop
 from store.gold import update_gold
 from store.tables import ReviewScoreRow
