@@ -132,8 +132,10 @@ def render_alerts(console: Console, result: DemoResult) -> None:
     console.print(table)
     clock = summary.clock
     console.print(
-        f"Loop clock over {clock.incidents} incidents: first action p50 {clock.first_action.p50_hours} h; "
-        f"{clock.promise_breaches} breaches of the {clock.promise_hours:.0f} h promise."
+        f"Loop clock over {clock.incidents} incidents: first action p50 "
+        + (f"{p50:.1f} h" if (p50 := clock.first_action.p50_hours) is not None else "- (nothing approved yet)")
+        + f"; {clock.promise_breaches} past the {clock.promise_hours:.0f} h promise without an action "
+        "(approve with `reviewops approvals decide`)."
     )
 
 
