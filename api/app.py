@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from agent.triage import open_triage_service
 from agent.triage.approvals import AlreadyDecided, ApprovalNotFound, InvalidDecision
+from pipeline.alerts.summary import AlertsCollector, AlertsSummary, summarize_alerts
 from pipeline.factory import build_loop
 from pipeline.file_ingest import FilePayload
 from pipeline.loop import ReviewLoop
@@ -56,6 +57,10 @@ class _Service:
             self._loop = build_loop(self.settings, db=self.db)
         return self._loop
 
+    def alerts(self) -> AlertsSummary:
+        with self.db.session() as session:
+            return summarize_alerts(session, datetime.now(UTC))
+
     def status(self) -> LoopStatus:
         with self.db.session() as session:
             return loop_status(session)
@@ -69,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="ReviewOps", version="0.1.0", description="Customer reviews to operational action.")
     registry = CollectorRegistry()
     registry.register(StoreStatusCollector(service.status))
+    registry.register(AlertsCollector(service.alerts))
 
     def require(role: Role) -> Any:
         def check(x_api_key: Annotated[str | None, Header()] = None) -> str:

@@ -129,13 +129,17 @@ def train() -> None:
 @app.command()
 def status() -> None:
     """Counts per stage, quarantine reasons, routes and stage lags from the store."""
-    from api.views import render_status
+    from datetime import UTC, datetime
+
+    from api.views import render_loop_clock, render_status
     from store.db import Database
+    from store.loop_clock import loop_clock
     from store.status import loop_status
 
     db = Database.from_settings(_settings())
     with db.session() as session:
         render_status(console, loop_status(session))
+        render_loop_clock(console, loop_clock(session, datetime.now(UTC)))
 
 
 @app.command()

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from agent.triage.approvals import PendingApproval
 from pipeline.demo_run import DemoResult
+from store.loop_clock import LoopClock
 from store.status import LoopStatus
 
 __all__ = ["render_demo", "render_status"]
@@ -163,3 +164,24 @@ def render_triage(console: Console, result: DemoResult) -> None:
         actions = "\n".join(f"{i.tool} ({i.approval_id}) -> {'/'.join(i.roles)}" for i in items)
         table.add_row(incident_id, f"{summary[:160]} [{generated}]", evidence, actions)
     console.print(table)
+
+
+def render_loop_clock(console: Console, clock: LoopClock) -> None:
+    """Per-incident loop stages (submitted -> ... -> resolved) in hours, and the 72-hour promise."""
+    if not clock.incidents:
+        return
+    table = Table(title=f"The loop's clock over {clock.incidents} incidents (hours)", title_justify="left")
+    for column in ("stage", "incidents", "p50", "p95", "max"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+
+    def hours(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f}"
+
+    for stats in [*clock.stages, clock.first_action, clock.whole_loop]:
+        row = (hours(stats.p50_hours), hours(stats.p95_hours), hours(stats.max_hours))
+        table.add_row(stats.stage, str(stats.count), *row)
+    console.print(table)
+    console.print(
+        f"{clock.promise_breaches} incidents past the {clock.promise_hours:.0f} h promise without a first action; "
+        f"{clock.sla_breaches} past their severity SLA; {clock.at_risk} at risk."
+    )

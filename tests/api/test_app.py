@@ -47,6 +47,7 @@ def test_status_and_metrics_report_the_stored_counts(client):
     metrics = client.get("/metrics").text
     assert "reviewops_store_bronze 1.0" in metrics
     assert 'reviewops_stage_lag_seconds{quantile="0.5",stage="received_to_routed"}' in metrics
+    assert "reviewops_alerts_muted 0.0" in metrics
 
 
 @pytest.fixture
