@@ -41,11 +41,7 @@ class Settings(BaseSettings):
         default=1, description="torch threads for embedding; 1 holds up on a busy 2-core box."
     )
 
-    llm_provider: Literal["local", "openai", "ollama"] = "local"
-    llm_model: str | None = None
-    llm_base_url: str | None = None
-    llm_api_key: str | None = None
-    llm_timeout_seconds: float = 60.0
+    # LLM provider settings (REVIEWOPS_LLM_*) live in agent.llm.LLMSettings, their only reader.
 
     api_keys: str = Field(
         default="",
