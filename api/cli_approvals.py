@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from store.settings import Settings
 
@@ -57,17 +58,17 @@ def list_pending(
         lines = [
             f"\n[bold]{item.approval_id}[/bold]  incident {item.incident_id}"
             + (f"  round {item.round}" if item.round else ""),
-            f"  action      [bold]{item.tool}[/bold] ({item.playbook_id}.{item.action_id}): {item.description}",
-            f"  args        {_short(item.args, 400)}",
+            f"  action      [bold]{item.tool}[/bold] ({item.playbook_id}.{item.action_id}): {escape(item.description)}",
+            f"  args        {escape(_short(item.args, 400))}",
             f"  decide      {' or '.join([*item.roles, 'admin'])}, {deadline}",
-            f"  hypothesis  {hypothesis.get('summary', '(none)')}",
-            f"              cause {hypothesis.get('root_cause')}, confidence {hypothesis.get('confidence')}, "
-            f"by {hypothesis.get('generated_by')}",
+            f"  hypothesis  {escape(str(hypothesis.get('summary', '(none)')))}",
+            f"              cause {escape(str(hypothesis.get('root_cause')))}, "
+            f"confidence {hypothesis.get('confidence')}, by {hypothesis.get('generated_by')}",
         ]
-        lines += [f"  facts       {line.removeprefix('- ')}" for line in item.facts.splitlines()]
-        lines += [f"  evidence    {e['review_id']}: {_short(e['text'], 100)}" for e in item.evidence]
+        lines += [f"  facts       {escape(line.removeprefix('- '))}" for line in item.facts.splitlines()]
+        lines += [f"  evidence    {escape(e['review_id'])}: {escape(_short(e['text'], 100))}" for e in item.evidence]
         if item.args_error:
-            lines.append(f"  [red]cannot run as planned: {item.args_error}; decide `edit` with --args[/red]")
+            lines.append(f"  [red]cannot run as planned: {escape(item.args_error)}; decide `edit` with --args[/red]")
         if not item.live:
             lines.append("  [yellow]not paused right now; `reviewops triage run` recovers it[/yellow]")
         for line in lines:

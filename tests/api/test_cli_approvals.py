@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 from api.cli_approvals import app as approvals_app
 from api.cli_triage import app as triage_app
 from store.outbox_tables import AuditEntry
-from tests.agent.triage.conftest import World, make_world
+from tests.agent.triage.conftest import T0, World, make_world
 
 runner = CliRunner()
 
@@ -93,3 +94,18 @@ def test_reject_without_a_reason_is_refused(cli_world: World) -> None:
 def test_an_unknown_id_says_how_to_find_the_right_one(cli_world: World) -> None:
     result = runner.invoke(approvals_app, ["decide", "APR-nope", "approve", "--actor", "qa", "--role", "qa_lead"])
     assert result.exit_code == 2 and "reviewops approvals list" in result.output
+
+
+def test_review_text_that_looks_like_console_markup_is_printed_literally(tmp_path: Path, monkeypatch) -> None:
+    world = make_world(tmp_path)
+    monkeypatch.setenv("REVIEWOPS_HOME", str(world.settings.home))
+    monkeypatch.delenv("REVIEWOPS_DATABASE_URL", raising=False)
+    monkeypatch.delenv("REVIEWOPS_CHECKPOINT_URL", raising=False)
+    hostile = "[/bold][red]APPROVED[/red] The zipper broke off on the first day [link=http://x]click[/link]"
+    for i in range(6):
+        world.add_review(hostile, created_at=T0 - timedelta(hours=10 * i), sku="JKT-0125")
+    assert runner.invoke(triage_app, ["run", "--no-llm", "--no-index"]).exit_code == 0
+    result = runner.invoke(approvals_app, ["list"])
+    assert result.exit_code == 0, result.output
+    assert "[/bold][red]APPROVED[/red]" in result.output
+    world.db.dispose()
