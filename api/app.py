@@ -1,4 +1,5 @@
-"""FastAPI service: ingest webhooks, approvals, loop status and Prometheus metrics. Routes stay thin.
+"""FastAPI service: ingest webhooks, reviews and labels, incidents, alert feedback, approvals, loop status and
+Prometheus metrics. Routes stay thin.
 
 No `from __future__ import annotations` here: FastAPI must evaluate route annotations where the per-app
 dependencies (API keys) are in scope.
@@ -15,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from agent.triage import open_triage_service
 from agent.triage.approvals import AlreadyDecided, ApprovalNotFound, InvalidDecision
+from pipeline.alerts import alert_precision, record_feedback
 from pipeline.alerts.summary import AlertsCollector, AlertsSummary, summarize_alerts
 from pipeline.factory import build_loop
 from pipeline.file_ingest import FilePayload
@@ -22,8 +24,20 @@ from pipeline.loop import ReviewLoop
 from pipeline.metrics import StoreStatusCollector
 from store.approval_policy import DecisionNotAllowed
 from store.db import Database
+from store.incident_views import (
+    IncidentDetail,
+    IncidentSummary,
+    PostmortemView,
+    StateFilter,
+    incident_detail,
+    list_incidents,
+    postmortem_search,
+)
+from store.incidents import IllegalTransition, IncidentState, transition
+from store.review_views import HumanLabelIn, ReviewDetail, ReviewNotFound, add_human_label, review_detail
 from store.settings import Settings
 from store.status import LoopStatus, loop_status
+from store.taxonomy import load_taxonomy
 
 __all__ = ["DecisionBody", "Role", "create_app"]
 
@@ -35,6 +49,22 @@ class DecisionBody(BaseModel):
     reason: str | None = None
     args: dict[str, Any] | None = None
     actor: str | None = Field(default=None, description="Who decides; defaults to the API key's prefix.")
+
+
+class TransitionBody(BaseModel):
+    """Move an incident to another lifecycle state."""
+
+    to_state: IncidentState
+    note: str | None = Field(default=None, max_length=4000, description="Required when closing.")
+    actor: str | None = Field(default=None, description="Who moves it; defaults to the API key's prefix.")
+
+
+class FeedbackBody(BaseModel):
+    """An owner's verdict on an alert."""
+
+    verdict: Literal["useful", "noise"]
+    note: str | None = Field(default=None, max_length=2000)
+    actor: str | None = Field(default=None, description="Who judges; defaults to the API key's prefix.")
 
 
 Role = str
@@ -50,6 +80,7 @@ class _Service:
         self.settings = settings
         self.db = Database.from_settings(settings)
         self._loop: ReviewLoop | None = None
+        self._topic_ids: list[str] | None = None
         self.lock = threading.Lock()
 
     def loop(self) -> ReviewLoop:
@@ -64,6 +95,11 @@ class _Service:
     def status(self) -> LoopStatus:
         with self.db.session() as session:
             return loop_status(session)
+
+    def topic_ids(self) -> list[str]:
+        if self._topic_ids is None:
+            self._topic_ids = load_taxonomy(self.settings.config_dir / "taxonomy.yaml").topic_ids()
+        return self._topic_ids
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -106,6 +142,86 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/status", dependencies=[require("viewer")])
     def status() -> LoopStatus:
         return service.status()
+
+    @app.get("/reviews/{review_id:path}", dependencies=[require("viewer")])
+    def review(review_id: str) -> ReviewDetail:
+        """One cleaned (masked) review with its score, route, incidents and human labels."""
+        try:
+            with service.db.session() as session:
+                return review_detail(session, review_id)
+        except ReviewNotFound as err:
+            raise HTTPException(404, str(err)) from err
+
+    @app.post("/labels/{review_id:path}", dependencies=[require("approver")])
+    def label(review_id: str, body: HumanLabelIn) -> dict[str, Any]:
+        """Correct the scorer's labels for a review; `reviewops train` learns from stored human labels."""
+        try:
+            with service.db.session() as session:
+                label_id = add_human_label(session, review_id, body, service.topic_ids(), datetime.now(UTC))
+        except ReviewNotFound as err:
+            raise HTTPException(404, str(err)) from err
+        except ValueError as err:
+            raise HTTPException(422, str(err)) from err
+        return {"label_id": label_id, "review_id": review_id}
+
+    @app.get("/incidents", dependencies=[require("viewer")])
+    def incidents(
+        state: StateFilter = "active", sku: str | None = None, topic: str | None = None, limit: int = 100
+    ) -> list[IncidentSummary]:
+        """Incidents most recently changed first, by lifecycle (active, closed, all), SKU and topic."""
+        with service.db.session() as session:
+            return list_incidents(session, datetime.now(UTC), state, sku=sku, topic=topic, limit=min(limit, 500))
+
+    @app.get("/incidents/{incident_id}", dependencies=[require("viewer")])
+    def incident(incident_id: str) -> IncidentDetail:
+        """One incident: hypothesis, clock stamps, transitions, evidence reviews and postmortem."""
+        try:
+            with service.db.session() as session:
+                return incident_detail(session, incident_id, datetime.now(UTC))
+        except KeyError as err:
+            raise HTTPException(404, str(err.args[0])) from err
+
+    @app.post("/incidents/{incident_id}/transitions")
+    def move_incident(
+        incident_id: str,
+        body: TransitionBody,
+        role: Annotated[str, require("approver")],
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> IncidentDetail:
+        """Move an incident through its lifecycle; closing (resolved, closed_noise) needs a resolution note."""
+        actor = body.actor or f"api-key:{(x_api_key or '')[:4]}…"
+        try:
+            with service.lock, service.db.session() as session:
+                transition(session, incident_id, body.to_state, actor, datetime.now(UTC), note=body.note)
+                session.flush()
+                return incident_detail(session, incident_id, datetime.now(UTC))
+        except KeyError as err:
+            raise HTTPException(404, str(err.args[0])) from err
+        except IllegalTransition as err:
+            raise HTTPException(409, str(err)) from err
+
+    @app.get("/postmortems", dependencies=[require("viewer")])
+    def postmortems(q: str, limit: int = 20) -> list[PostmortemView]:
+        """Postmortems whose text contains every word of `q`, newest first."""
+        with service.db.session() as session:
+            return postmortem_search(session, q, min(limit, 100))
+
+    @app.post("/alerts/{alert_id}/feedback")
+    def alert_feedback(
+        alert_id: int,
+        body: FeedbackBody,
+        role: Annotated[str, require("approver")],
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> dict[str, Any]:
+        """An owner marks an alert useful or noise; precision per rule and topic follows from these."""
+        actor = body.actor or f"api-key:{(x_api_key or '')[:4]}…"
+        try:
+            with service.db.session() as session:
+                record_feedback(session, alert_id, body.verdict, actor, datetime.now(UTC), body.note)
+                precision = alert_precision(session)
+        except KeyError as err:
+            raise HTTPException(404, str(err.args[0])) from err
+        return {"alert_id": alert_id, "verdict": body.verdict, "precision": precision.model_dump(mode="json")}
 
     @app.get("/approvals", dependencies=[require("viewer")])
     def approvals() -> list[dict[str, Any]]:
