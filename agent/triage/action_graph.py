@@ -4,8 +4,10 @@ The triage graph sends every planned action into its own copy of this subgraph, 
 it is decided: an auto notification goes out at once, an approved freeze is delivered right after its approval
 while other gates of the incident still wait. A gate that needs a person calls `interrupt()` once per round (a new
 round after an escalation); the interrupt is never wrapped in try/except, and everything the gate does before it is
-idempotent because the node re-runs from its top on resume. Execution is a separate node: the action is stored in
-the outbox under its idempotency key before delivery, so a replay, a resume or a crash never sends it twice.
+idempotent because the node re-runs from its top on resume. A resume value counts only if it is the decision the
+inbox recorded on the gate row, by a role the requirement names; anything else is ignored and the gate waits on.
+Execution is a separate node: the action is stored in the outbox under its idempotency key before delivery, so a
+replay, a resume or a crash never sends it twice.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from sqlalchemy import select
 from agent.triage.deps import TriageDeps
 from agent.triage.gates import gate_payload, open_gate
 from agent.triage.state import ActionReport, ActionState, ExecutedAction, GateOutcome, GateResult, PlannedAction
-from store.approval_policy import Decision
+from store.approval_policy import ApprovalRequirement, Decision, DecisionNotAllowed, check_decision
 from store.outbox_tables import OutboxRow
 from store.playbook_templates import ProposedAction
+from store.triage_tables import ApprovalGateRow
 from tools import ToolArgsError, deliver_pending, edited_args, enqueue_action
 
 __all__ = ["build_action_graph"]
@@ -57,6 +60,8 @@ class _ActionNodes:
                 )
                 payload = gate_payload(row, state)
             decision = Decision.model_validate(interrupt(payload))
+            if not self._recorded(payload["approval_id"], decision, requirement):
+                continue  # not the decision recorded on the gate: ignore it and keep waiting for a real one
             decisions.append(decision)
             approval_ids.append(payload["approval_id"])
             if decision.kind != "escalate":
@@ -74,6 +79,24 @@ class _ActionNodes:
         if planned.args_error:  # approved as planned, but the planned arguments cannot run
             return _outcome(planned, "blocked", decisions, approval_ids)
         return _outcome(planned, "approved", decisions, approval_ids)
+
+    def _recorded(self, approval_id: str, decision: Decision, requirement: ApprovalRequirement) -> bool:
+        """Whether `decision` is the one recorded (and audited) on the gate row and its role may decide the gate.
+
+        The inbox records every decision before resuming the graph; a resume value that is not on the row (code
+        resuming the thread directly, a stale or forged value) must not run a side effect.
+        """
+        with self.deps.db.session() as session:
+            stored = session.scalar(select(ApprovalGateRow.decision).where(ApprovalGateRow.approval_id == approval_id))
+        if stored is None or Decision.model_validate(stored) != decision:
+            logger.warning("gate %s: ignoring a resume value that is not its recorded decision", approval_id)
+            return False
+        try:
+            check_decision(decision, requirement)
+        except DecisionNotAllowed as err:
+            logger.warning("gate %s: ignoring a recorded decision the policy does not allow: %s", approval_id, err)
+            return False
+        return True
 
     def runs(self, state: ActionState) -> str:
         return "execute" if GateOutcome.model_validate(state["outcome"]).runs else END

@@ -44,6 +44,9 @@ _REVIEW_CHARS = 200
 _SENTENCE = re.compile(r"[^.!?]+[.!?](?=\s)")
 _FIELD_ECHO = re.compile(r"\b(severity|confidence|cognizab\w*|root_cause|evidence|topic)\s*[:=]", re.IGNORECASE)
 _WORD = re.compile(r"[a-z][a-z'-]+")
+_TOKEN = re.compile(r"[a-z0-9]+")
+QUOTE_WORDS = 5
+"""A summary repeating this many consecutive words of a review quotes it (and is replaced by the rules summary)."""
 _COMMON_WORDS = (  # too common to show that a summary is about this incident
     "this that with from have been were they their there what when which will would about after before "
     "because into over under very also than then them these those such only just more most much many "
@@ -179,21 +182,33 @@ def grounded_summary(text: str, context: TriageContext, cause: RootCause | None)
     """The model's summary if it reads as prose about this incident, else None (the rules summary is used).
 
     A 135M model writes fluent but often empty or looping prose; a summary goes to approvers and into tickets, so it
-    must be whole sentences (at most two), must not loop or echo the answer's field names, and must share content
-    words with the evidence, the incident's topic or the chosen cause.
+    must be whole sentences (at most two), must not loop or echo the answer's field names, must share content words
+    with the evidence, the incident's topic or the chosen cause, and at least one with the topic or cause (trusted
+    text: review text alone cannot ground it). It must not copy a run of words from a review either: quoting review
+    text is how an instruction injected into a review would reach the tickets and messages the summary goes into.
     """
     sentences = _SENTENCE.findall(" ".join(text.split()) + " ")
     kept = " ".join(sentence.strip() for sentence in sentences[:2]).strip()
-    if not kept or _FIELD_ECHO.search(kept):
+    if not kept or _FIELD_ECHO.search(kept) or _quotes_a_review(kept, context):
         return None
     words = _content_words(kept)
     trigrams = Counter(zip(words, words[1:], words[2:], strict=False))
     if not words or (trigrams and max(trigrams.values()) > 1) or len(set(words)) < len(words) / 2:
         return None
-    grounds = " ".join(
-        [context.incident.topic_name, *(e.text for e in context.evidence), cause.description if cause else ""]
-    )
-    return kept if len(set(words) & set(_content_words(grounds))) >= 2 else None
+    trusted = set(_content_words(f"{context.incident.topic_name} {cause.description if cause else ''}"))
+    grounds = trusted | set(_content_words(" ".join(e.text for e in context.evidence)))
+    return kept if set(words) & trusted and len(set(words) & grounds) >= 2 else None
+
+
+def _quotes_a_review(text: str, context: TriageContext) -> bool:
+    """Whether `text` repeats QUOTE_WORDS consecutive words of any evidence review verbatim."""
+    runs = {run for item in context.evidence for run in _word_runs(item.text)}
+    return any(run in runs for run in _word_runs(text))
+
+
+def _word_runs(text: str) -> set[tuple[str, ...]]:
+    tokens = _TOKEN.findall(text.lower())
+    return {tuple(tokens[i : i + QUOTE_WORDS]) for i in range(len(tokens) - QUOTE_WORDS + 1)}
 
 
 def _content_words(text: str) -> list[str]:

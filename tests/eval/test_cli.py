@@ -25,7 +25,10 @@ def test_list_shows_the_suites_and_registries(home: Path) -> None:
     assert result.exit_code == 0, result.output
     for name in ("scorer_seed_heldout", "router_must_escalate", "retrieval_incidents", "scorer_csv_stars"):
         assert name in result.output
-    assert "scorers: calibration, judge, labels, match, retrieval, routing, safety, usage" in result.output
+    (scorers,) = [line for line in result.output.splitlines() if line.startswith("scorers: ")]
+    listed = scorers.removeprefix("scorers: ").split(", ")
+    assert listed == sorted(listed)
+    assert {"calibration", "judge", "labels", "match", "retrieval", "routing", "safety", "usage"} <= set(listed)
 
 
 def test_run_prints_headline_metrics_and_the_report_path(tmp_path: Path, home: Path, echo: Any) -> None:
