@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from agent.chat import ChatAnswer, ChatResponder, QuestionError
 from agent.triage import open_triage_service
 from agent.triage.approvals import AlreadyDecided, ApprovalNotFound, InvalidDecision
 from pipeline.alerts import alert_precision, record_feedback
@@ -39,7 +40,7 @@ from store.settings import Settings
 from store.status import LoopStatus, loop_status
 from store.taxonomy import load_taxonomy
 
-__all__ = ["DecisionBody", "Role", "create_app"]
+__all__ = ["ChatBody", "DecisionBody", "Role", "create_app"]
 
 
 class DecisionBody(BaseModel):
@@ -49,6 +50,14 @@ class DecisionBody(BaseModel):
     reason: str | None = None
     args: dict[str, Any] | None = None
     actor: str | None = Field(default=None, description="Who decides; defaults to the API key's prefix.")
+
+
+class ChatBody(BaseModel):
+    """A manager's question for the chat."""
+
+    question: str = Field(min_length=1, max_length=500)
+    as_of: datetime | None = Field(default=None, description="Data clock the windows end at; default: newest review.")
+    use_llm: bool = Field(default=True, description="Let the configured model write the prose (else rules only).")
 
 
 class TransitionBody(BaseModel):
@@ -250,6 +259,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except (AlreadyDecided, InvalidDecision, ValueError) as err:
             raise HTTPException(409, str(err)) from err
         return report.model_dump(mode="json")
+
+    chat = ChatResponder(settings, service.db)
+
+    @app.post("/chat", dependencies=[require("viewer")])
+    def ask(body: ChatBody) -> ChatAnswer:
+        """Answer a question with numbers computed from the data and cited reviews; read-only, never acts."""
+        try:
+            return chat.ask(body.question, as_of=body.as_of, use_llm=body.use_llm)
+        except QuestionError as err:
+            raise HTTPException(422, str(err)) from err
 
     @app.get("/metrics")
     def metrics() -> Response:

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from api.cli_alerts import app as alerts_app
 from api.cli_approvals import app as approvals_app
+from api.cli_chat import chat as chat_command
 from api.cli_eval import app as eval_app
 from api.cli_incidents import app as incidents_app
 from api.cli_triage import app as triage_app
@@ -26,6 +27,7 @@ app.add_typer(triage_app, name="triage", help="The triage agent over escalated r
 app.add_typer(approvals_app, name="approvals", help="Approval gates: list what waits, decide.")
 app.add_typer(alerts_app, name="alerts", help="Trend/anomaly alerts: run detection, list, silence, feedback.")
 app.add_typer(incidents_app, name="incidents", help="Incidents: list, show, close, escalate, search postmortems.")
+app.command("chat")(chat_command)
 console = Console()
 
 
