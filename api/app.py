@@ -6,6 +6,8 @@ dependencies (API keys) are in scope.
 """
 
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -17,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from agent.chat import ChatAnswer, ChatResponder, QuestionError
 from agent.triage import open_triage_service
 from agent.triage.approvals import AlreadyDecided, ApprovalNotFound, InvalidDecision
-from pipeline.alerts import alert_precision, record_feedback
+from pipeline.alerts import AlertScheduleSettings, alert_precision, build_alert_scheduler, record_feedback
 from pipeline.alerts.summary import AlertsCollector, AlertsSummary, summarize_alerts
 from pipeline.factory import build_loop
 from pipeline.file_ingest import FilePayload
@@ -116,7 +118,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     service = _Service(settings)
     keys = settings.parsed_api_keys()
-    app = FastAPI(title="ReviewOps", version="0.1.0", description="Customer reviews to operational action.")
+    # Alerts are evaluated inside the service every REVIEWOPS_ALERTS_INTERVAL_SECONDS (the loop keeps gold current
+    # per batch); the scheduler shares the one-writer lock with ingest and approvals.
+    schedule = AlertScheduleSettings()
+    alerts = build_alert_scheduler(settings, service.db, schedule=schedule, lock=service.lock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if schedule.in_service:
+            alerts.start()
+        yield
+        alerts.stop()
+
+    app = FastAPI(
+        title="ReviewOps", version="0.1.0", description="Customer reviews to operational action.", lifespan=lifespan
+    )
     registry = CollectorRegistry()
     registry.register(StoreStatusCollector(service.status))
     registry.register(AlertsCollector(service.alerts))
@@ -276,4 +292,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     app.state.service = service
+    app.state.alerts = alerts
     return app

@@ -37,17 +37,15 @@ def _database(settings: Settings) -> Database:
 def run(
     now: Annotated[str | None, typer.Option(help="Evaluate as of this ISO time (default: now, UTC).")] = None,
 ) -> None:
-    """Evaluate every rule over gold once: notify owners, open incidents, check monitored incidents."""
-    from pipeline.alerts import build_alert_engine
-    from store.incidents import check_monitoring
+    """Evaluate every rule over gold once: open incidents, check monitored incidents, then deliver the notifications
+    (and any other due outbox row) to the owners' receivers."""
+    from pipeline.alerts import build_alert_scheduler
 
     settings = Settings()
     at = _now(now)
     db = _database(settings)
-    engine = build_alert_engine(settings)
-    with db.session() as session:
-        report = engine.run(session, at)
-        outcomes = check_monitoring(session, at)
+    done = build_alert_scheduler(settings, db).evaluate(at)
+    report, outcomes = done.report, done.monitoring
     console.print(
         f"{at:%Y-%m-%d %H:%M}Z: {report.candidates} candidates, {report.firing} firing "
         f"({len(report.new_alerts)} new, {len(report.resolved_alerts)} resolved), muted {report.muted or 0}, "
@@ -60,7 +58,10 @@ def run(
     for outcome in outcomes:
         numbers = f"{outcome.rate:.3f} vs {outcome.baseline_rate:.3f}"
         console.print(f"  monitoring {outcome.incident_id}: {outcome.decision} ({numbers})")
-    console.print(f"Notifications are in {settings.home / 'alerts'}/")
+    console.print(
+        f"Outbox: {len(done.delivered)} delivered, {len(done.undelivered)} failed or dead; receivers not listed in "
+        f"config/alert_routing.yaml write to {settings.home / 'alerts'}/"
+    )
 
 
 @app.command("list")

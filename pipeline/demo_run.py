@@ -15,6 +15,7 @@ from agent.triage.approvals import PendingApproval
 from agent.triage.service import QueueReport
 from pipeline.alerts import build_alert_engine
 from pipeline.alerts.replay import replay_with_alerts
+from pipeline.alerts.schedule import AlertScheduler
 from pipeline.alerts.summary import AlertsSummary, summarize_alerts
 from pipeline.clock import SimulatedClock
 from pipeline.demo_stream import DemoStream, generate_stream, micro_batches, write_jsonl
@@ -176,8 +177,8 @@ def run_demo(
         progress("triage", 0, 1)
         triage_report, pending = _run_triage(settings, loop.db, clock, options)
         progress("triage", 1, 1)
-        with loop.db.session() as session:  # the agent's incidents become alert groups for their owners
-            engine.run(session, clock.now())
+        # the agent's incidents become alert groups for their owners, delivered through the outbox
+        AlertScheduler(loop.db, engine, clock=clock.now).evaluate(clock.now())
 
     with loop.db.session() as session:
         status = loop_status(session)

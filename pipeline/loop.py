@@ -1,4 +1,9 @@
-"""The fast path: bronze -> quarantine | silver -> score -> route, one transaction per batch."""
+"""The fast path: bronze -> quarantine | silver -> score -> route -> gold, one transaction per batch.
+
+Gold (store/gold.py) is brought up to date inside each batch's transaction, so the aggregates the alert rules read
+never lag the reviews: a running loop (the service, `reviewops ingest`, the demo) keeps gold current, and the alert
+scheduler (pipeline/alerts/schedule.py) evaluates it on its own interval.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from pipeline.clean import Cleaner
 from pipeline.clock import Clock, SystemClock
 from pipeline.metrics import LOOP_METRICS
 from store.db import Database
+from store.gold import GoldConfig, update_gold
 from store.review_store import (
     NewBronze,
     existing_review_ids,
@@ -61,6 +67,8 @@ class BatchReport:
     scored: int = 0
     routed: Counter[str] = field(default_factory=Counter)
     route_reasons: Counter[str] = field(default_factory=Counter)
+    gold: int = 0
+    """Reviews added to (or corrected in) gold."""
 
     def __iadd__(self, other: BatchReport) -> BatchReport:
         self.received += other.received
@@ -71,6 +79,7 @@ class BatchReport:
         self.scored += other.scored
         self.routed.update(other.routed)
         self.route_reasons.update(other.route_reasons)
+        self.gold += other.gold
         return self
 
     def as_dict(self) -> dict[str, object]:
@@ -82,6 +91,7 @@ class BatchReport:
             "silver": dict(self.silver),
             "scored": self.scored,
             "routed": dict(self.routed),
+            "gold": self.gold,
         }
 
 
@@ -98,6 +108,7 @@ class ReviewLoop:
         limits: IngestLimits,
         clock: Clock | None = None,
         active_incident_skus: Callable[[], frozenset[str]] = frozenset,
+        gold: GoldConfig | None = GoldConfig(),
     ) -> None:
         self.db = db
         self.scorer = scorer
@@ -107,6 +118,8 @@ class ReviewLoop:
         self.limits = limits
         self.clock: Clock = clock or SystemClock()
         self.active_incident_skus = active_incident_skus
+        self.gold = gold
+        """What gold counts; None leaves gold to `reviewops alerts rebuild-gold`."""
         self.prime_cleaner()
 
     def prime_cleaner(self) -> None:
@@ -183,6 +196,9 @@ class ReviewLoop:
         )
         insert_routes(session, decisions)
         report.routed.update(d.route.value for d in decisions)
+        if self.gold is not None:
+            done = update_gold(session, [s.review_id for s in scores], self.gold)
+            report.gold += done.added + done.corrected
         for d in decisions:
             if d.route is Route.agent:
                 report.route_reasons.update(reason.split("(")[0] for reason in d.reasons)

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,8 @@ _CHUNK = 500
 _DIMS = ("sku", "region", "warehouse", "supplier", "category")
 _CUBE_COUNTS = ("reviews", "negative", "positive", "rating_1", "rating_2", "rating_3", "rating_4", "rating_5")
 _SCOPE_COUNTS = ("reviews", "negative", "positive")
+_LEDGER: Table = GoldContribution.__table__  # type: ignore[assignment]
+"""Core inserts into the ledger: the ORM's bulk path costs more than the rest of a batch's gold update."""
 
 
 class FlagCredibility(BaseModel):
@@ -181,7 +183,8 @@ class _Deltas:
                 row = self.scope[series]
                 for i in range(len(_SCOPE_COUNTS)):
                     row[i] += counts[i]
-                self.parents[series] = parent
+                if parent != ALL_TOPICS or series not in self.parents:  # a review without a category keeps the SKU's
+                    self.parents[series] = parent
 
     def apply(self, session: Session) -> None:
         cube_keys = ("topic", *_DIMS)
@@ -221,7 +224,10 @@ def _increment(
     stmt = module.insert(gold)
     updates = {name: gold.c[name] + stmt.excluded[name] for name in count_columns}
     if parents is not None:
-        updates["parent"] = stmt.excluded["parent"]
+        # a SKU's parent is its category; a review that carries no category must not re-parent it to the shop
+        updates["parent"] = case(
+            (stmt.excluded["parent"] == ALL_TOPICS, gold.c["parent"]), else_=stmt.excluded["parent"]
+        )
     stmt = stmt.on_conflict_do_update(index_elements=list(key_columns), set_=updates)
     for start in range(0, len(rows), 2000):
         session.execute(stmt, rows[start : start + 2000])
@@ -291,7 +297,7 @@ def update_gold(session: Session, review_ids: Iterable[str], config: GoldConfig 
     for chunk in _chunks(stale):
         session.execute(delete(GoldContribution).where(GoldContribution.review_id.in_(chunk)))
     if fresh:
-        session.execute(insert(GoldContribution), fresh)
+        session.execute(_LEDGER.insert(), fresh)
     return report
 
 
@@ -315,7 +321,7 @@ def rebuild_gold(session: Session, config: GoldConfig | None = None, chunk_size:
 def _flush(session: Session, deltas: _Deltas, ledger: list[dict[str, Any]]) -> int:
     deltas.apply(session)
     if ledger:
-        session.execute(insert(GoldContribution), ledger)
+        session.execute(_LEDGER.insert(), ledger)
     return len(ledger)
 
 

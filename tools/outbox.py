@@ -78,6 +78,8 @@ def enqueue(
     """
     if not key or len(key) > 255:
         raise ValueError(f"idempotency key must be 1-255 characters, got {len(key)}")
+    if not receiver or len(receiver) > 64:
+        raise ValueError(f"receiver must be 1-64 characters (the outbox column), got {receiver!r}")
     values = {
         "idempotency_key": key,
         "tool": tool,

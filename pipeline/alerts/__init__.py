@@ -1,13 +1,17 @@
 """Alerting over gold: YAML rules, detectors, Alertmanager-style grouping/muting/routing, notifications, feedback.
 
-Build an engine with `build_alert_engine(settings)` and call `engine.run(session, now)` on a schedule (the demo
-every 15 simulated minutes, `reviewops alerts run` on demand); it notifies owners through a `Notifier` (a JSONL
-file per receiver under REVIEWOPS_HOME/alerts by default) and opens incidents (store/incidents.py).
+Build a scheduler with `build_alert_scheduler(settings, db)` and call `evaluate(now)` (the service every
+`REVIEWOPS_ALERTS_INTERVAL_SECONDS`, the demo every 15 simulated minutes, `reviewops alerts run` on demand): the
+engine evaluates the rules over gold, opens incidents (store/incidents.py) and stores each notification as an
+outbox row; after the commit the rows are delivered to the owners' receivers (tools/receivers.py: webhooks,
+email, or a JSONL file per receiver under REVIEWOPS_HOME/alerts by default).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -16,22 +20,20 @@ from pipeline.alerts.evidence import ReviewRef
 from pipeline.alerts.feedback import PrecisionReport, PrecisionRow, alert_precision, record_feedback
 from pipeline.alerts.grouping import SentNotification
 from pipeline.alerts.manager import AlertEngine, EvaluationReport, alert_labels
-from pipeline.alerts.notifications import (
-    AlertSummary,
-    FileNotifier,
-    MemoryNotifier,
-    Notification,
-    Notifier,
-    receiver_filename,
-)
+from pipeline.alerts.notifications import OUTBOX_TOOL, AlertSummary, Notification
+from pipeline.alerts.render import render_notification
 from pipeline.alerts.routing import AlertRoutingConfig, Inhibitor, InhibitRule, Matcher, Route, load_alert_routing
 from pipeline.alerts.rules import PLAYBOOK_IDS, SEVERITIES, AlertRule, AlertRulesConfig, load_alert_rules
+from pipeline.alerts.schedule import AlertScheduler, AlertScheduleSettings, ScheduledEvaluation
 from pipeline.alerts.silences import Silence, add_silence, expire_silence, list_silences
 from pipeline.alerts.summary import AlertsCollector, AlertsSummary, NotifiedGroup, summarize_alerts
+from store.db import Database
 from store.settings import Settings
 from store.taxonomy import load_taxonomy
+from tools.senders import Senders, SenderSettings
 
 __all__ = [
+    "OUTBOX_TOOL",
     "PLAYBOOK_IDS",
     "SEVERITIES",
     "AlertCandidate",
@@ -39,23 +41,23 @@ __all__ = [
     "AlertRoutingConfig",
     "AlertRule",
     "AlertRulesConfig",
+    "AlertScheduleSettings",
+    "AlertScheduler",
     "AlertSummary",
     "AlertsCollector",
     "AlertsSummary",
     "Detector",
     "EvaluationReport",
-    "FileNotifier",
     "InhibitRule",
     "Inhibitor",
     "Matcher",
-    "MemoryNotifier",
     "Notification",
     "NotifiedGroup",
-    "Notifier",
     "PrecisionReport",
     "PrecisionRow",
     "ReviewRef",
     "Route",
+    "ScheduledEvaluation",
     "SentNotification",
     "Silence",
     "add_silence",
@@ -63,34 +65,48 @@ __all__ = [
     "alert_labels",
     "alert_precision",
     "build_alert_engine",
+    "build_alert_scheduler",
     "expire_silence",
     "list_silences",
     "load_alert_routing",
     "load_alert_rules",
-    "receiver_filename",
     "record_feedback",
+    "render_notification",
     "summarize_alerts",
 ]
 
 
 def build_alert_engine(
     settings: Settings,
-    notifier: Notifier | None = None,
     frozen_skus: Callable[[Session], frozenset[str]] | None = None,
 ) -> AlertEngine:
     """An engine from config/alert_rules.yaml, config/alert_routing.yaml and the taxonomy.
 
-    Notifications go to `notifier`, by default JSONL files under `<home>/alerts/`; `frozen_skus` says which
-    listings are frozen (their per-review alerts are muted).
+    Its notifications are delivered, once committed, to the receivers of config/alert_routing.yaml (unlisted ones:
+    JSONL files under `<home>/alerts/`); `frozen_skus` says which listings are frozen (per-review alerts muted).
     """
     config_dir = settings.config_dir
     taxonomy = load_taxonomy(config_dir / "taxonomy.yaml")
     rules = load_alert_rules(config_dir / "alert_rules.yaml", taxonomy)
     routing = load_alert_routing(config_dir / "alert_routing.yaml")
-    return AlertEngine(
-        rules,
-        routing,
-        taxonomy,
-        notifier or FileNotifier(settings.home / "alerts"),
-        frozen_skus=frozen_skus,
+    senders = Senders(SenderSettings(home=settings.home, config_dir=config_dir))
+    return AlertEngine(rules, routing, taxonomy, frozen_skus=frozen_skus, senders=senders)
+
+
+def build_alert_scheduler(
+    settings: Settings,
+    db: Database,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    schedule: AlertScheduleSettings | None = None,
+    lock: AbstractContextManager[object] | None = None,
+) -> AlertScheduler:
+    """A scheduler over `db` with the engine of `build_alert_engine(settings)`, every `REVIEWOPS_ALERTS_*` interval."""
+    schedule = schedule or AlertScheduleSettings()
+    return AlertScheduler(
+        db,
+        build_alert_engine(settings),
+        clock=clock or (lambda: datetime.now(UTC)),
+        interval=timedelta(seconds=schedule.interval_seconds),
+        lock=lock,
     )

@@ -1,16 +1,20 @@
-"""Alerting figures: detection on the demo stream, false alerts on a clean stream, evaluation time at 1M reviews.
+"""Alerting figures: detection and delays on streams with injected incidents, false alerts on a clean stream, and
+evaluation time at 1M reviews.
 
-- demo: `generate_stream()` replayed through the real loop on a SimulatedClock, alerts evaluated every 15
-  simulated minutes; per injected incident: alert groups raised, receivers, delay after its first and fifth
-  report (by submission time), and alert groups matching no incident.
-- clean: `generate_stream(incidents=False, days=30, skus=400, reviews_per_day=1000)`; every alert group notified
-  is a false alert; reported per 1,000 SKU-days.
+- demo: `generate_stream()` replayed through the real loop on a SimulatedClock (the loop keeps gold current; alerts
+  evaluated and delivered through the outbox every 15 simulated minutes); per injected incident: alert groups,
+  receivers, and the delay after its first report, its 5th report, and its first statistically distinguishable
+  moment (pipeline/alerts/oracle.py); alert groups matching no incident are false alerts.
+- clean: `generate_stream(incidents=False, days=30, skus=400, reviews_per_day=1000)`; every alert group notified is a
+  false alert; reported per 1,000 SKU-days.
 - scale: gold built from 1M synthetic reviews (through the real aggregation), one full evaluation timed.
+`--rules FILE` runs the same figures with another alert_rules.yaml (how the SKU-vs-category rule was evaluated).
 """
 
 from __future__ import annotations
 
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -21,72 +25,94 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from pipeline.alerts import MemoryNotifier, build_alert_engine
-from pipeline.alerts.replay import ReplayResult, replay_with_alerts
+from pipeline.alerts import build_alert_engine
+from pipeline.alerts.grading import IncidentDetection, grade_incidents
+from pipeline.alerts.replay import replay_with_alerts
+from pipeline.alerts.rules import load_alert_rules
+from pipeline.alerts.schedule import AlertScheduler
 from pipeline.clock import SimulatedClock
-from pipeline.demo_stream import DemoStream, IncidentTruth, generate_stream
+from pipeline.demo_stream import generate_stream
 from pipeline.factory import build_loop
-from store.alert_tables import AlertNotificationRow
 from store.db import Database
 from store.gold import GoldRecord, add_records
 from store.gold_tables import GoldScopeDaily, GoldTopicHourly
 from store.settings import Settings
-from store.tables import ReviewScoreRow, SilverReview
 from store.taxonomy import load_taxonomy
 
 __all__ = [
     "AlertsBench",
-    "CleanStreamResult",
-    "DemoDetection",
-    "IncidentDetection",
+    "DelaySummary",
     "ScaleResult",
+    "StreamDetection",
+    "StreamSpec",
+    "bench_scale",
     "format_alerts_bench",
+    "format_stream",
     "run_alerts_bench",
+    "run_stream",
 ]
 
-
-class IncidentDetection(BaseModel):
-    """How one injected incident was alerted."""
-
-    incident: str
-    topic: str
-    scope: dict[str, str]
-    expected_receiver: str
-    reports: int = Field(description="Distinct reports in silver.")
-    labelled: int = Field(description="Reports the scorer labelled with the incident's topic (or flag).")
-    groups: int = Field(description="Alert groups notified for this incident (target: exactly 1).")
-    receivers: list[str]
-    right_owner: bool
-    first_report_at: datetime | None = Field(description="When the first report was written (submitted).")
-    fifth_report_at: datetime | None = Field(description="When the fifth labelled report was written.")
-    first_arrival_at: datetime | None = Field(description="When the first labelled report reached ReviewOps.")
-    fifth_arrival_at: datetime | None = Field(description="When the fifth labelled report reached ReviewOps.")
-    alerted_at: datetime | None
-    hours_after_first: float | None
-    hours_after_fifth: float | None
-    hours_after_first_arrival: float | None
-    hours_after_fifth_arrival: float | None
+DEMO = {"seed": 7, "days": 14, "skus": 120, "reviews_per_day": 220, "incidents": True}
+CLEAN = {"seed": 7, "days": 30, "skus": 400, "reviews_per_day": 1000, "incidents": False}
+DELAYS = {
+    "after_first_arrival": "hours_after_first_arrival",
+    "after_fifth_arrival": "hours_after_fifth_arrival",
+    "after_fifth_labelled": "hours_after_fifth_labelled",
+    "after_distinguishable": "hours_after_distinguishable",
+}
+"""Delay name -> IncidentDetection field, summarised over the incidents a rate rule watches."""
 
 
-class DemoDetection(BaseModel):
+class StreamSpec(BaseModel):
+    """A generated stream (pipeline.demo_stream.generate_stream arguments) and how it is replayed."""
+
+    seed: int = 7
+    days: int = Field(default=14, ge=1)
+    skus: int = Field(default=120, ge=1)
+    reviews_per_day: int = Field(default=220, ge=1)
+    incidents: bool = True
+    batch_minutes: int = Field(default=15, ge=1)
+    """Micro-batches of received time; each is followed by an evaluation."""
+    every_minutes: int = Field(default=15, ge=1)
+    """Evaluations at least this often in quiet stretches: the scoring cycle."""
+
+
+class DelaySummary(BaseModel):
+    """One delay over the incidents a rate rule watches: median, worst, how many had it."""
+
+    p50: float | None
+    max: float | None
+    n: int
+
+
+class StreamDetection(BaseModel):
+    """What alerting did on one replayed stream, graded against its ground truth."""
+
+    spec: StreamSpec
+    sku_days: int
     incidents: list[IncidentDetection]
-    other_groups: list[str] = Field(description="Alert groups matching no incident (false alerts on the demo).")
+    false_groups: list[str] = Field(description="Alert groups matching no injected incident.")
+    delays: dict[str, DelaySummary]
+    safety_hours: float | None = Field(description="Safety incident: hours from its first report's arrival.")
     evaluations: int
     evaluation_p50_ms: float
     evaluation_p95_ms: float
     loop_seconds: float
-    gold_seconds: float
     alert_seconds: float
+    delivered: int
+    undelivered: int
 
+    @property
+    def per_1000_sku_days(self) -> float:
+        """False alert groups per 1,000 SKU-days."""
+        return round(1000 * len(self.false_groups) / max(self.sku_days, 1), 3)
 
-class CleanStreamResult(BaseModel):
-    days: int
-    skus: int
-    sku_days: int
-    evaluations: int
-    alert_groups: int
-    per_1000_sku_days: float
-    groups: list[str]
+    @property
+    def safety_cycles(self) -> float | None:
+        """The safety delay in scoring cycles (target: at most 1)."""
+        if self.safety_hours is None:
+            return None
+        return round(self.safety_hours / (self.spec.every_minutes / 60), 2)
 
 
 class ScaleResult(BaseModel):
@@ -101,152 +127,69 @@ class ScaleResult(BaseModel):
 
 
 class AlertsBench(BaseModel):
-    demo: DemoDetection | None = None
-    clean: CleanStreamResult | None = None
+    rules_file: str | None = None
+    demo: StreamDetection | None = None
+    clean: StreamDetection | None = None
     scale: ScaleResult | None = None
 
 
-def _scratch(settings: Settings, root: Path, name: str) -> Settings:
+def _scratch(settings: Settings, root: Path, name: str, rules_file: Path | None) -> Settings:
+    """Private home and database under `root`, sharing the trained scorer; `rules_file` replaces alert_rules.yaml."""
     home = root / name
     home.mkdir(parents=True, exist_ok=True)
     (home / "models").symlink_to(settings.models_dir.resolve(), target_is_directory=True)
-    return settings.model_copy(update={"home": home, "database_url": f"sqlite:///{home / 'bench.db'}"})
+    update: dict[str, object] = {"home": home, "database_url": f"sqlite:///{home / 'bench.db'}"}
+    if rules_file is not None:
+        config = home / "config"
+        shutil.copytree(settings.config_dir, config)
+        shutil.copyfile(rules_file, config / "alert_rules.yaml")
+        update["config_dir"] = config
+    return settings.model_copy(update=update)
 
 
-def _replay(settings: Settings, stream: DemoStream, every_minutes: int) -> tuple[Database, ReplayResult]:
-    clock = SimulatedClock(stream.start)
-    loop = build_loop(settings, clock=clock)
-    engine = build_alert_engine(settings, MemoryNotifier())
-    return loop.db, replay_with_alerts(loop, clock, engine, stream.events, every_minutes=every_minutes)
+def _summary(values: list[float]) -> DelaySummary:
+    if not values:
+        return DelaySummary(p50=None, max=None, n=0)
+    return DelaySummary(p50=round(statistics.median(values), 2), max=round(max(values), 2), n=len(values))
 
 
-def _first_notifications(db: Database) -> list[tuple[datetime, str, dict[str, str]]]:
-    """(sent_at, receiver, labels of the first alert) of every group's first firing notification."""
-    with db.session() as session:
-        rows = session.scalars(
-            select(AlertNotificationRow).where(AlertNotificationRow.reason == "new").order_by(AlertNotificationRow.id)
-        ).all()
-        return [(row.sent_at, row.receiver, row.payload["alerts"][0]["labels"]) for row in rows]
-
-
-def _matches(incident: IncidentTruth, labels: dict[str, str]) -> bool:
-    return any(labels.get(dim) == value for dim, value in incident.scope.items())
-
-
-def _detections(db: Database, stream: DemoStream, settings: Settings) -> tuple[list[IncidentDetection], list[str]]:
-    taxonomy = load_taxonomy(settings.config_dir / "taxonomy.yaml")
-    firsts = _first_notifications(db)
-    claimed: set[int] = set()
-    found = []
-    with db.session() as session:
-        for incident in stream.truth.incidents:
-            topic = incident.flags[0] if incident.flags else incident.topic
-            rows = session.execute(
-                select(
-                    SilverReview.created_at, SilverReview.received_at, ReviewScoreRow.topics, ReviewScoreRow.flag_rules
-                )
-                .join(ReviewScoreRow, ReviewScoreRow.review_id == SilverReview.review_id)
-                .where(SilverReview.review_id.in_(incident.review_ids))
-                .order_by(SilverReview.created_at)
-            ).all()
-            labelled = [
-                r for r in rows if (topic in (r.flag_rules or {})) or any(t["label"] == topic for t in r.topics or [])
-            ]
-            arrivals = sorted(r.received_at for r in labelled)
-            mine = [i for i, (_, _, labels) in enumerate(firsts) if _matches(incident, labels)]
-            claimed.update(mine)
-            right = [i for i in mine if firsts[i][2].get("topic") == topic]
-            alerted = firsts[right[0]][0] if right else None
-            first = rows[0].created_at if rows else None
-            fifth = labelled[4].created_at if len(labelled) >= 5 else None
-            first_arrival = arrivals[0] if arrivals else None
-            fifth_arrival = arrivals[4] if len(arrivals) >= 5 else None
-            expected = taxonomy.owner_for(topic).receiver
-            found.append(
-                IncidentDetection(
-                    incident=incident.id,
-                    topic=topic,
-                    scope=incident.scope,
-                    expected_receiver=expected,
-                    reports=len(rows),
-                    labelled=len(labelled),
-                    groups=len(mine),
-                    receivers=sorted({firsts[i][1] for i in mine}),
-                    right_owner=bool(right) and all(firsts[i][1] == expected for i in right),
-                    first_report_at=first,
-                    fifth_report_at=fifth,
-                    first_arrival_at=first_arrival,
-                    fifth_arrival_at=fifth_arrival,
-                    alerted_at=alerted,
-                    hours_after_first=_hours(first, alerted),
-                    hours_after_fifth=_hours(fifth, alerted),
-                    hours_after_first_arrival=_hours(first_arrival, alerted),
-                    hours_after_fifth_arrival=_hours(fifth_arrival, alerted),
-                )
-            )
-    others = [
-        f"{labels.get('scope')} {labels.get('topic')} -> {receiver} at {sent:%m-%d %H:%M}"
-        for i, (sent, receiver, labels) in enumerate(firsts)
-        if i not in claimed
-    ]
-    return found, others
-
-
-def _hours(start: datetime | None, end: datetime | None) -> float | None:
-    return None if start is None or end is None else round((end - start).total_seconds() / 3600, 2)
-
-
-def _evaluation_stats(result: ReplayResult) -> tuple[float, float]:
-    times = sorted(e.seconds * 1000 for e in result.evaluations) or [0.0]
-    p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
-    return round(statistics.median(times), 1), round(p95, 1)
-
-
-def bench_demo(settings: Settings, root: Path, every_minutes: int = 15) -> DemoDetection:
-    """Replay `generate_stream()` with alert evaluations every `every_minutes` and grade against its truth."""
-    scratch = _scratch(settings, root, "demo")
-    stream = generate_stream()
-    db, result = _replay(scratch, stream, every_minutes)
-    incidents, others = _detections(db, stream, scratch)
-    p50, p95 = _evaluation_stats(result)
-    db.dispose()
-    return DemoDetection(
-        incidents=incidents,
-        other_groups=others,
-        evaluations=len(result.evaluations),
-        evaluation_p50_ms=p50,
-        evaluation_p95_ms=p95,
-        loop_seconds=round(result.loop_seconds, 1),
-        gold_seconds=round(result.gold_seconds, 1),
-        alert_seconds=round(result.alert_seconds, 1),
+def run_stream(settings: Settings, spec: StreamSpec, db: Database | None = None) -> StreamDetection:
+    """Generate the stream, replay it through the loop and the alert scheduler in `settings`' home (or `db`, already
+    migrated), and grade it."""
+    stream = generate_stream(
+        seed=spec.seed, days=spec.days, skus=spec.skus, reviews_per_day=spec.reviews_per_day, incidents=spec.incidents
     )
-
-
-def bench_clean(
-    settings: Settings,
-    root: Path,
-    days: int = 30,
-    skus: int = 400,
-    reviews_per_day: int = 1000,
-    every_minutes: int = 15,
-) -> CleanStreamResult:
-    """False alerts on a stream without incidents: every notified alert group counts."""
-    scratch = _scratch(settings, root, "clean")
-    stream = generate_stream(incidents=False, days=days, skus=skus, reviews_per_day=reviews_per_day)
-    db, result = _replay(scratch, stream, every_minutes)
-    groups = [
-        f"{labels.get('scope')} {labels.get('topic')} ({labels.get('alertname')}) at {sent:%m-%d %H:%M}"
-        for sent, _, labels in _first_notifications(db)
-    ]
-    db.dispose()
-    return CleanStreamResult(
-        days=days,
-        skus=skus,
-        sku_days=days * skus,
+    clock = SimulatedClock(stream.start)
+    loop = build_loop(settings, clock=clock, db=db)
+    engine = build_alert_engine(settings)
+    scheduler = AlertScheduler(loop.db, engine, clock=clock.now, sleep=lambda _seconds: None)
+    result = replay_with_alerts(
+        loop, clock, scheduler, stream.events, batch_minutes=spec.batch_minutes, every_minutes=spec.every_minutes
+    )
+    taxonomy = load_taxonomy(settings.config_dir / "taxonomy.yaml")
+    rules = load_alert_rules(settings.config_dir / "alert_rules.yaml", taxonomy)
+    incidents, others = grade_incidents(loop.db, stream.truth.incidents, stream.truth.review_topics, rules, taxonomy)
+    loop.db.dispose()
+    rated = [i for i in incidents if i.rule is not None and i.rule in {r.id for r in rules.rules if r.kind == "rate"}]
+    delays = {
+        name: _summary([v for i in rated if (v := getattr(i, field)) is not None]) for name, field in DELAYS.items()
+    }
+    safety = [i.hours_after_first_arrival for i in incidents if i.topic == "safety_hazard"]
+    times = sorted(e.seconds * 1000 for e in result.evaluations) or [0.0]
+    return StreamDetection(
+        spec=spec,
+        sku_days=spec.days * spec.skus,
+        incidents=incidents,
+        false_groups=[first.describe() for first in others],
+        delays=delays,
+        safety_hours=safety[0] if safety else None,
         evaluations=len(result.evaluations),
-        alert_groups=len(groups),
-        per_1000_sku_days=round(1000 * len(groups) / (days * skus), 3),
-        groups=groups,
+        evaluation_p50_ms=round(statistics.median(times), 1),
+        evaluation_p95_ms=round(times[min(len(times) - 1, int(0.95 * len(times)))], 1),
+        loop_seconds=round(result.loop_seconds, 1),
+        alert_seconds=round(result.alert_seconds, 1),
+        delivered=result.delivered,
+        undelivered=result.undelivered,
     )
 
 
@@ -285,14 +228,14 @@ def bench_scale(
     settings: Settings, root: Path, reviews: int = 1_000_000, days: int = 35, skus: int = 2000
 ) -> ScaleResult:
     """Gold from `reviews` synthetic reviews, all inside the rules' look-back; time one full evaluation."""
-    scratch = _scratch(settings, root, "scale")
+    scratch = _scratch(settings, root, "scale", None)
     db = Database.from_settings(scratch)
     end = datetime(2026, 12, 1, tzinfo=UTC)
     started = time.perf_counter()
     with db.session() as session:
         add_records(session, _synthetic_records(reviews, days, skus, end))
     build = time.perf_counter() - started
-    engine = build_alert_engine(scratch, MemoryNotifier())
+    engine = build_alert_engine(scratch)
     with db.session() as session:
         hourly = int(session.scalar(select(func.count()).select_from(GoldTopicHourly)) or 0)
         scope_rows = int(session.scalar(select(func.count()).select_from(GoldScopeDaily)) or 0)
@@ -318,50 +261,66 @@ def run_alerts_bench(
     clean: bool = True,
     scale: bool = True,
     scale_reviews: int = 1_000_000,
-    clean_every_minutes: int = 15,
+    clean_spec: StreamSpec | None = None,
+    rules_file: Path | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> AlertsBench:
-    """Run the selected parts in scratch databases under a temporary directory (the trained scorer is shared)."""
+    """Run the selected parts in scratch homes under a temporary directory (the trained scorer is shared)."""
     note = on_stage or (lambda _stage: None)
-    result = AlertsBench()
+    result = AlertsBench(rules_file=str(rules_file) if rules_file else None)
     with tempfile.TemporaryDirectory(prefix="reviewops-alerts-bench-") as tmp:
         root = Path(tmp)
         if demo:
             note("demo stream")
-            result.demo = bench_demo(settings, root)
+            result.demo = run_stream(_scratch(settings, root, "demo", rules_file), StreamSpec(**DEMO))
         if clean:
             note("clean stream")
-            result.clean = bench_clean(settings, root, every_minutes=clean_every_minutes)
+            result.clean = run_stream(_scratch(settings, root, "clean", rules_file), clean_spec or StreamSpec(**CLEAN))
         if scale:
             note("scale")
             result.scale = bench_scale(settings, root, reviews=scale_reviews)
     return result
 
 
+def _h(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.2f} h"
+
+
+def format_stream(title: str, d: StreamDetection) -> list[str]:
+    """One stream's figures as text lines."""
+    spec = d.spec
+    lines = [
+        f"{title}: seed {spec.seed}, {spec.days} days, {spec.skus} SKUs, {spec.reviews_per_day}/day, "
+        f"evaluations every {spec.every_minutes} simulated minutes ({d.evaluations}: p50 {d.evaluation_p50_ms} ms, "
+        f"p95 {d.evaluation_p95_ms} ms); loop {d.loop_seconds} s, alerts {d.alert_seconds} s; "
+        f"outbox: {d.delivered} delivered, {d.undelivered} not"
+    ]
+    for i in d.incidents:
+        lines.append(
+            f"  {i.incident:<26} groups={i.groups} owner={'ok' if i.right_owner else 'WRONG'} "
+            f"({', '.join(i.receivers) or '-'}) rule {i.rule}; labelled {i.labelled}/{i.reports}; alert after: "
+            f"1st arrival {_h(i.hours_after_first_arrival)}, 5th arrival {_h(i.hours_after_fifth_arrival)}, "
+            f"5th labelled {_h(i.hours_after_fifth_labelled)}, distinguishable {_h(i.hours_after_distinguishable)}"
+            + (f" (p0 {i.background_rate})" if i.background_rate is not None else "")
+        )
+    for name, summary in d.delays.items():
+        lines.append(f"  delay {name}: p50 {_h(summary.p50)}, max {_h(summary.max)} over {summary.n} incidents")
+    if d.safety_hours is not None:
+        lines.append(f"  safety: {_h(d.safety_hours)} after the first report arrived = {d.safety_cycles} cycles")
+    lines.append(
+        f"  false alert groups: {len(d.false_groups)} in {d.sku_days:,} SKU-days = {d.per_1000_sku_days} per 1,000 "
+        f"{d.false_groups}"
+    )
+    return lines
+
+
 def format_alerts_bench(bench: AlertsBench) -> str:
     """The figures as plain text lines."""
-    lines: list[str] = []
+    lines: list[str] = [f"rules: {bench.rules_file or 'config/alert_rules.yaml'}"]
     if bench.demo is not None:
-        d = bench.demo
-        lines.append("Demo stream (generate_stream() defaults, alerts every 15 simulated minutes):")
-        for i in d.incidents:
-            lines.append(
-                f"  {i.incident:<26} groups={i.groups} owner={'ok' if i.right_owner else 'WRONG'} "
-                f"({', '.join(i.receivers) or '-'}) labelled {i.labelled}/{i.reports}; "
-                f"alert after 1st report {i.hours_after_first} h (after it arrived {i.hours_after_first_arrival} h), "
-                f"after 5th {i.hours_after_fifth} h (arrived {i.hours_after_fifth_arrival} h)"
-            )
-        lines.append(f"  alert groups matching no incident: {len(d.other_groups)} {d.other_groups}")
-        lines.append(
-            f"  {d.evaluations} evaluations: p50 {d.evaluation_p50_ms} ms, p95 {d.evaluation_p95_ms} ms; "
-            f"loop {d.loop_seconds} s, gold {d.gold_seconds} s, alerts {d.alert_seconds} s"
-        )
+        lines += format_stream("Demo stream", bench.demo)
     if bench.clean is not None:
-        c = bench.clean
-        lines.append(
-            f"Clean stream ({c.days} days, {c.skus} SKUs, {c.evaluations} evaluations): {c.alert_groups} alert groups "
-            f"= {c.per_1000_sku_days} per 1,000 SKU-days {c.groups}"
-        )
+        lines += format_stream("Clean stream", bench.clean)
     if bench.scale is not None:
         s = bench.scale
         lines.append(

@@ -2,7 +2,8 @@
 
 A `rate` rule asks, per scope x topic and per window (whole UTC days ending today): is the count of reviews about
 the topic surprising under the baseline rate? The baseline is the scope's own history shrunk towards its parent's
-rate (`prior_reviews`), or its peers' rate in the same window; surprise is the binomial tail P(X >= x | n, p0),
+rate (`prior_reviews`; the shop's when the parent's own baseline is thinner than `min_baseline_reviews`), or its
+peers' rate in the same window; surprise is the binomial tail P(X >= x | n, p0),
 which stays honest for small counts, plus a minimum count and a minimum ratio. A firing alert keeps firing until
 its rate falls back to (a multiple of) the baseline frozen when it fired, so alerts do not flap.
 """
@@ -151,8 +152,9 @@ class Detector:
         scopes, topics = pairs // index.n_topics, pairs % index.n_topics
         shop_kind, shop = index.kind_code.get("all", -1), index.scope_code.get(ALL_TOPICS, -1)
         if rule.scope == "sku":
-            parent_of = np.zeros(index.n_scopes, dtype=np.int64)
-            parent_of[frame.scope[frame.kind == kind]] = frame.parent[frame.kind == kind]
+            parent_of = np.full(index.n_scopes, shop, dtype=np.int64)
+            own = np.flatnonzero((frame.kind == kind) & (frame.parent != shop))  # a day without categories: keep it
+            parent_of[frame.scope[own]] = frame.parent[own]
             parents = parent_of[scopes]
             # a SKU without a category is compared with the whole shop
             parent_kinds = np.where(parents == shop, shop_kind, index.kind_code.get("category", -1))
@@ -172,6 +174,8 @@ class Detector:
         star = index.topic_code.get(ALL_TOPICS, -1)
         own_keys, own_totals = index.key(kind, scopes, topics), index.key(kind, scopes, star)
         parent_keys, parent_totals = index.key(parent_kind, parents, topics), index.key(parent_kind, parents, star)
+        shop_kind, shop = index.kind_code.get("all", -1), index.scope_code.get(ALL_TOPICS, -1)
+        shop_keys, shop_totals = index.key(shop_kind, shop, topics), index.key(shop_kind, shop, star)
         metric = {"nonpositive": "nonpositive", "negative": "negative", "reviews": "reviews"}[rule.metric]
 
         def window(first: int, last: int) -> dict[str, np.ndarray]:
@@ -180,6 +184,8 @@ class Detector:
                 "n": index.lookup(index.sums(first, last, "reviews"), own_totals),
                 "px": index.lookup(index.sums(first, last, metric), parent_keys),
                 "pn": index.lookup(index.sums(first, last, "reviews"), parent_totals),
+                "sx": index.lookup(index.sums(first, last, metric), shop_keys),
+                "sn": index.lookup(index.sums(first, last, "reviews"), shop_totals),
             }
 
         best_p = np.full(len(scopes), np.inf)
@@ -211,9 +217,13 @@ class Detector:
         if rule.kind == "threshold":
             zeros = np.zeros(len(x))
             return {"ok": x >= rule.min_count, "p": zeros, "x": x, "n": n, "p0": zeros, "xb": zeros, "nb": zeros,
-                    "pr": zeros}  # fmt: skip
+                    "pr": zeros, "thin": zeros > 0}  # fmt: skip
+        # A parent (category) with too thin a baseline borrows the next level up, the whole shop: hierarchical
+        # shrinkage, so a young category neither blocks its SKUs' alerts nor lends them a noisy rate.
+        thin = base["pn"] < rule.min_baseline_reviews
+        px, pn = np.where(thin, base["sx"], base["px"]), np.where(thin, base["sn"], base["pn"])
         with np.errstate(divide="ignore", invalid="ignore"):
-            parent_rate = np.where(base["pn"] > 0, base["px"] / base["pn"], 0.0)
+            parent_rate = np.where(pn > 0, px / pn, 0.0)
             prior = np.maximum(parent_rate, rule.min_rate)
             if rule.compare_to == "own_history":
                 seen_x, seen_n = base["x"], base["n"]
@@ -229,11 +239,12 @@ class Detector:
         ok = (
             (x >= rule.min_count)
             & (n > 0)
-            & (base["pn"] >= rule.min_baseline_reviews)
+            & (pn >= rule.min_baseline_reviews)
             & (x >= rule.min_ratio * expected)
             & (p <= rule.max_p_value)
         )
-        return {"ok": ok, "p": p, "x": x, "n": n, "p0": p0, "xb": base["x"], "nb": base["n"], "pr": parent_rate}
+        return {"ok": ok, "p": p, "x": x, "n": n, "p0": p0, "xb": base["x"], "nb": base["n"], "pr": parent_rate,
+                "thin": thin}  # fmt: skip
 
     def _held(
         self,
@@ -270,7 +281,7 @@ class Detector:
                 keep = x >= rule.resolve_min_count and n > 0 and x / n > rule.resolve_ratio * (frozen or rule.min_rate)
             if keep:
                 stats = {"x": [x], "n": [n], "p0": [frozen or 0.0], "p": [np.nan], "xb": [0.0], "nb": [0.0],
-                         "pr": [0.0], "days": [rule.resolve_window_days]}  # fmt: skip
+                         "pr": [0.0], "thin": [False], "days": [rule.resolve_window_days]}  # fmt: skip
                 held.append((i, stats))
         return held
 
@@ -309,7 +320,7 @@ class Detector:
                 "baseline_days": rule.baseline_days,
                 "baseline_observed": int(stats["xb"][i]),
                 "baseline_reviews": int(stats["nb"][i]),
-                "parent": names.scope_names[parent],
+                "parent": ALL_TOPICS if bool(stats["thin"][i]) else names.scope_names[parent],
                 "parent_rate": round(float(stats["pr"][i]), 5),
             }
         if held:

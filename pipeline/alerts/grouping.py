@@ -17,11 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.alerts.evidence import relevant_reviews
-from pipeline.alerts.notifications import AlertSummary, Notification, Notifier, summary_line
+from pipeline.alerts.notifications import OUTBOX_TOOL, AlertSummary, Notification, summary_line
+from pipeline.alerts.render import render_notification
 from pipeline.alerts.routing import AlertRoutingConfig, ResolvedRoute
 from pipeline.alerts.rules import AlertRulesConfig
 from store.alert_tables import AlertGroupRow, AlertNotificationRow, AlertRow
 from store.incidents import IncidentPolicy, attach_reviews, note_alerted, open_or_get
+from tools.outbox import enqueue
 
 __all__ = ["GroupDispatcher", "SentNotification", "group_key"]
 
@@ -29,7 +31,7 @@ _ATTACH_LIMIT = 500
 
 
 class SentNotification(BaseModel):
-    """A notification handed to the notifier during an evaluation."""
+    """A notification stored for delivery (an outbox row) during an evaluation."""
 
     receiver: str
     status: str
@@ -55,10 +57,9 @@ class GroupDispatcher:
         session: Session,
         rules: AlertRulesConfig,
         routing: AlertRoutingConfig,
-        notifier: Notifier,
         policy: IncidentPolicy,
     ) -> None:
-        self.session, self.rules, self.routing, self.notifier, self.policy = session, rules, routing, notifier, policy
+        self.session, self.rules, self.routing, self.policy = session, rules, routing, policy
         self.metric = {rule.id: rule.metric for rule in rules.rules}
         self.opened: list[str] = []
 
@@ -177,7 +178,7 @@ class GroupDispatcher:
         status = "firing" if loud else "resolved"
         group.sequence += 1
         digest = hashlib.sha256(f"{group.group_key}|{group.created_at.isoformat()}".encode()).hexdigest()[:16]
-        key = f"alerts:{digest}:{group.sequence}"
+        key = f"alerts:{digest}:{reason}:{group.sequence}"
         all_labels = [s.labels for s in summaries]
         common = {k: v for k, v in all_labels[0].items() if all(labels.get(k) == v for labels in all_labels[1:])}
         group_text = " ".join(v for v in group.group_labels.values() if v)
@@ -196,8 +197,20 @@ class GroupDispatcher:
             alerts=summaries,
         )
         payload = notification.model_dump(mode="json")
-        self.notifier.notify(route.receiver, payload, key)
         alert_ids = [s.alert_id for s in summaries]
+        incident_ids = sorted({s.incident_id for s in summaries if s.incident_id})
+        receivers = self.routing.receivers
+        kind = receivers.kind_of(route.receiver)
+        enqueue(
+            self.session,
+            key,
+            OUTBOX_TOOL,
+            {"group_key": group.group_key, "reason": reason, "sequence": group.sequence, "kind": kind},
+            render_notification(notification, kind, receivers.target(route.receiver)),
+            route.receiver,
+            incident_id=incident_ids[0] if incident_ids else None,
+            now=now,
+        )
         self.session.add(
             AlertNotificationRow(
                 group_id=group.id,
@@ -212,7 +225,6 @@ class GroupDispatcher:
         )
         for row in loud:
             row.first_notified_at = row.first_notified_at or now
-        incident_ids = sorted({s.incident_id for s in summaries if s.incident_id})
         return SentNotification(
             receiver=route.receiver,
             status=status,

@@ -6,7 +6,8 @@ One `AlertEngine.run(session, now)` is one evaluation, Alertmanager-style, on th
    alert with no candidate resolves;
 3. inhibition rules and silences mark alerts muted;
 4. the routing tree sends each alert to receivers, grouped by labels; a group notifies after `group_wait`, then
-   at most every `group_interval` when its alerts change, again after `repeat_interval`, and once resolved;
+   at most every `group_interval` when its alerts change, again after `repeat_interval`, and once resolved; a
+   notification is an outbox row (tools/outbox.py), delivered after the caller commits;
 5. the first notification of an alert opens (or finds) its incident and attaches the reviews behind it.
 All state lives in the database, so runs may happen in any process and a replay changes nothing.
 """
@@ -25,7 +26,6 @@ from sqlalchemy.orm import Session
 from pipeline.alerts.detectors import AlertCandidate, Detector, IncidentView
 from pipeline.alerts.evidence import explaining_incident, relevant_reviews
 from pipeline.alerts.grouping import GroupDispatcher, SentNotification
-from pipeline.alerts.notifications import Notifier
 from pipeline.alerts.routing import AlertRoutingConfig, Inhibitor
 from pipeline.alerts.rules import AlertRulesConfig
 from pipeline.alerts.silences import active_silences, silence_matching
@@ -41,6 +41,7 @@ from store.incidents import (
     incident_key,
 )
 from store.taxonomy import Taxonomy
+from tools.senders import Sender
 
 __all__ = ["AlertEngine", "EvaluationReport", "alert_labels"]
 
@@ -95,19 +96,20 @@ class AlertEngine:
         rules: AlertRulesConfig,
         routing: AlertRoutingConfig,
         taxonomy: Taxonomy,
-        notifier: Notifier,
         *,
         frozen_skus: Callable[[Session], frozenset[str]] | None = None,
         incident_policy: IncidentPolicy = DEFAULT_POLICY,
+        senders: Callable[[str], Sender] | None = None,
     ) -> None:
         self.rules = rules
         self.routing = routing
         self.taxonomy = taxonomy
-        self.notifier = notifier
         self.detector = Detector(rules, taxonomy)
         self._rules = {rule.id: rule for rule in rules.rules}
         self.frozen_skus = frozen_skus or (lambda _session: frozenset())
         self.incident_policy = incident_policy
+        self.senders = senders
+        """Where this engine's notifications are delivered by default (an `AlertScheduler` delivers them)."""
 
     def run(self, session: Session, now: datetime) -> EvaluationReport:
         """One evaluation as of `now`, in the caller's transaction."""
@@ -135,7 +137,7 @@ class AlertEngine:
         self._mute(session, current, incidents, now, report)
         self._refresh_incident_reviews(session, current, now)
         self._explain_away(session, current, now, report)
-        dispatcher = GroupDispatcher(session, self.rules, self.routing, self.notifier, self.incident_policy)
+        dispatcher = GroupDispatcher(session, self.rules, self.routing, self.incident_policy)
         report.notifications, report.incidents_opened = dispatcher.dispatch(current, now)
         report.firing = len(current)
         report.seconds = time.perf_counter() - started

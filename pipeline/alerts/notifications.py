@@ -1,85 +1,26 @@
-"""Notification payloads and the `Notifier` they are handed to (a JSONL file per receiver by default).
+"""Notification payloads: what an alert group's owner is told (firing, changed, repeat, resolved).
 
-Delivery to Slack/Teams/Jira/PagerDuty/email goes through the outbox (tools/outbox.py) once wired: anything
-with `notify(receiver, payload, idempotency_key)` is a Notifier. Keys are stable per group and notification
-sequence, so a retried evaluation is deduplicated by the receiver (FileNotifier skips keys it already wrote).
+A notification is stored twice in the evaluation's transaction: as an `alert_notifications` row (the alerting
+record) and as an outbox row (tools/outbox.py) holding the body rendered for the receiver's kind
+(pipeline/alerts/render.py), under the idempotency key `alerts:<group digest>:<reason>:<sequence>`. Delivery
+happens after the commit (`pipeline.alerts.schedule.AlertScheduler`, or any `deliver_pending` worker), so a crash
+between the two never loses or doubles a notification.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from pipeline.alerts.evidence import ReviewRef
 
-__all__ = [
-    "AlertSummary",
-    "FileNotifier",
-    "MemoryNotifier",
-    "Notification",
-    "Notifier",
-    "receiver_filename",
-    "summary_line",
-]
+__all__ = ["OUTBOX_TOOL", "PAYLOAD_VERSION", "AlertSummary", "Notification", "summary_line"]
 
 PAYLOAD_VERSION = "reviewops.alerts/1"
-
-
-class Notifier(Protocol):
-    """Where notifications go; must tolerate the same idempotency key twice (deliver once)."""
-
-    def notify(self, receiver: str, payload: dict[str, Any], idempotency_key: str) -> None: ...
-
-
-def receiver_filename(receiver: str) -> str:
-    """A safe file name for a receiver: `slack:#sizing-team` -> `slack_sizing-team.jsonl`."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", receiver).strip("_") + ".jsonl"
-
-
-class FileNotifier:
-    """Appends each notification as a JSON line to `<directory>/<receiver>.jsonl`; a key already written is skipped."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self._written: dict[Path, set[str]] = {}
-
-    def _keys(self, path: Path) -> set[str]:
-        if path not in self._written:
-            keys: set[str] = set()
-            if path.exists():
-                with path.open(encoding="utf-8") as lines:
-                    keys = {json.loads(line).get("idempotency_key", "") for line in lines if line.strip()}
-            self._written[path] = keys
-        return self._written[path]
-
-    def notify(self, receiver: str, payload: dict[str, Any], idempotency_key: str) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / receiver_filename(receiver)
-        keys = self._keys(path)
-        if idempotency_key in keys:
-            return
-        line = json.dumps({**payload, "idempotency_key": idempotency_key}, ensure_ascii=False, default=str)
-        with path.open("a", encoding="utf-8") as out:
-            out.write(line + "\n")
-        keys.add(idempotency_key)
-
-
-class MemoryNotifier:
-    """Keeps notifications in a list (tests, benchmarks, the demo's summary); dedups on the key."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, dict[str, Any], str]] = []
-        self._keys: set[str] = set()
-
-    def notify(self, receiver: str, payload: dict[str, Any], idempotency_key: str) -> None:
-        if idempotency_key not in self._keys:
-            self._keys.add(idempotency_key)
-            self.sent.append((receiver, payload, idempotency_key))
+OUTBOX_TOOL = "alert_notification"
+"""The `tool` of every outbox row holding an alert notification."""
 
 
 class AlertSummary(BaseModel):

@@ -1,8 +1,8 @@
-"""Replay a stream through the real loop on simulated time, keeping gold current and evaluating alerts on a schedule.
+"""Replay a stream through the real loop on simulated time, evaluating alerts on a schedule as the service does.
 
-This is what the demo (and the benchmark) do until the loop calls `update_gold` itself: after every micro-batch
-the newly scored reviews go into gold (a no-op if the loop already did it) and the alert engine runs; quiet
-stretches without batches still get an evaluation every `every_minutes`.
+The loop keeps gold current inside each batch's transaction; after every micro-batch the alert scheduler evaluates
+(and delivers the notifications it stored), and quiet stretches without batches still get an evaluation every
+`every_minutes`, so group waits, repeats and resolves run on the clock, not on traffic.
 """
 
 from __future__ import annotations
@@ -12,14 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from pipeline.alerts.manager import AlertEngine, EvaluationReport
+from pipeline.alerts.schedule import AlertScheduler
 from pipeline.clock import SimulatedClock
 from pipeline.demo_stream import StreamEvent, micro_batches
 from pipeline.loop import BatchReport, ReviewLoop
-from store.gold import update_gold
-from store.tables import ReviewScoreRow
 
 __all__ = ["ReplayResult", "replay_with_alerts"]
 
@@ -32,21 +29,23 @@ class ReplayResult:
     report: BatchReport = field(default_factory=BatchReport)
     evaluations: list[EvaluationReport] = field(default_factory=list)
     loop_seconds: float = 0.0
-    gold_seconds: float = 0.0
     alert_seconds: float = 0.0
+    delivered: int = 0
+    undelivered: int = 0
 
 
 def replay_with_alerts(
     loop: ReviewLoop,
     clock: SimulatedClock,
-    engine: AlertEngine,
+    alerts: AlertEngine | AlertScheduler,
     events: Sequence[StreamEvent],
     batch_minutes: int = 15,
     every_minutes: int = 15,
     on_batch: Callable[[int, int], None] | None = None,
 ) -> ReplayResult:
     """Process `events` in micro-batches of received time; evaluate alerts after each batch and at least every
-    `every_minutes` simulated minutes."""
+    `every_minutes` simulated minutes. An engine is wrapped in a scheduler delivering to its default senders."""
+    scheduler = alerts if isinstance(alerts, AlertScheduler) else AlertScheduler(loop.db, alerts, clock=clock.now)
     result = ReplayResult()
     batches = micro_batches(events, batch_minutes)
     step = timedelta(minutes=every_minutes)
@@ -54,8 +53,10 @@ def replay_with_alerts(
 
     def evaluate(at: datetime) -> None:
         started = time.perf_counter()
-        with loop.db.session() as session:
-            result.evaluations.append(engine.run(session, at))
+        done = scheduler.evaluate(at)
+        result.evaluations.append(done.report)
+        result.delivered += len(done.delivered)
+        result.undelivered += len(done.undelivered)
         result.alert_seconds += time.perf_counter() - started
 
     for number, batch in enumerate(batches, 1):
@@ -66,14 +67,8 @@ def replay_with_alerts(
             evaluate(clock.now())
         clock.advance_to(batch[-1].received_at)
         started = time.perf_counter()
-        scored_from = clock.now()
         result.report += loop.process(batch)
         result.loop_seconds += time.perf_counter() - started
-        started = time.perf_counter()
-        with loop.db.session() as session:
-            ids = list(session.scalars(select(ReviewScoreRow.review_id).where(ReviewScoreRow.scored_at >= scored_from)))
-            update_gold(session, ids)
-        result.gold_seconds += time.perf_counter() - started
         last_evaluation = clock.now()
         evaluate(last_evaluation)  # every micro-batch is followed by an evaluation, as in the service
         result.batches = number

@@ -20,6 +20,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 
 from store.settings import get_settings
 from store.yaml_config import ConfigVersion, field_error, load_yaml_model
+from tools.receivers import ReceiversConfig
+from tools.senders import is_alert_receiver
 
 __all__ = [
     "OWNER_RECEIVER",
@@ -184,6 +186,8 @@ class AlertRoutingConfig(BaseModel):
     """The root route; it must set receiver, group_by and every timing."""
     inhibit_rules: list[InhibitRule] = Field(default_factory=list)
     """Rules muting lower-priority alerts while a higher-priority one fires."""
+    receivers: ReceiversConfig = Field(default_factory=ReceiversConfig)
+    """How receivers are delivered (webhooks, email, file, console); unlisted ones go to the default (a file)."""
 
     @model_validator(mode="after")
     def _root_sets_everything(self) -> AlertRoutingConfig:
@@ -191,6 +195,7 @@ class AlertRoutingConfig(BaseModel):
         missing = [name for name in names if getattr(self.route, name) is None]
         if missing:
             raise field_error(f"the root route must set {', '.join(missing)}", "route")
+        _check_receivers(self.route, ("route",))
         return self
 
     def routes_for(self, labels: Mapping[str, str]) -> list[ResolvedRoute]:
@@ -207,6 +212,20 @@ class AlertRoutingConfig(BaseModel):
         )
         found = _walk(root, base, labels)
         return [_with_receiver(r, labels) for r in found]
+
+
+def _check_receivers(route: Route, at: tuple[str | int, ...]) -> None:
+    """Every receiver a route names is `owner` or a `<kind>:<target>` receiver name."""
+    receiver = route.receiver
+    if receiver is not None and receiver != OWNER_RECEIVER and not is_alert_receiver(receiver):
+        raise field_error(
+            f"receiver {receiver!r} is neither `owner` nor `<kind>:<target>` (kind slack, teams, jira, pagerduty, "
+            "email or webhook), e.g. `pagerduty:safety-oncall`",
+            *at,
+            "receiver",
+        )
+    for index, child in enumerate(route.routes):
+        _check_receivers(child, (*at, "routes", index))
 
 
 def _inherit(route: Route, parent: ResolvedRoute, path: str) -> ResolvedRoute:

@@ -95,7 +95,8 @@ class AlertRule(BaseModel):
     min_rate: float = Field(default=0.002, ge=0.0, le=1.0)
     """Floor under the baseline rate: a topic never seen before is not infinitely surprising."""
     min_baseline_reviews: int = Field(default=50, ge=0)
-    """The parent needs this many reviews in the baseline days before the rule judges anything (warm-up)."""
+    """The parent needs this many reviews in the baseline days, else the whole shop stands in for it (a young
+    category); when the shop has fewer too, the rule judges nothing yet (warm-up)."""
     resolve_window_days: int = Field(default=4, ge=1)
     """A firing alert is re-judged over this window against the baseline frozen when it fired."""
     resolve_ratio: float = Field(default=1.5, ge=1.0)

@@ -14,7 +14,7 @@ from pipeline.factory import build_loop
 from store.db import Database
 from store.gold import GoldConfig, rebuild_gold, update_gold
 from store.gold_queries import rolling_baselines, scope_topic_counts
-from store.gold_tables import GoldScopeDaily, GoldTopicDaily, GoldTopicHourly
+from store.gold_tables import GoldContribution, GoldScopeDaily, GoldTopicDaily, GoldTopicHourly
 from store.tables import ReviewScoreRow
 from tests.pipeline.alerts.factories import add_review
 
@@ -82,6 +82,20 @@ def test_unknown_dimensions_are_empty_strings_and_have_no_scope_rows(database):
         assert (row.sku, row.category) == ("", "")
         kinds = {r.scope_kind for r in s.scalars(select(GoldScopeDaily))}
         assert kinds == {"region", "all"}
+
+
+def test_a_review_without_a_category_does_not_reparent_its_sku_to_the_shop(database):
+    with database.session() as s:
+        update_gold(s, [add_review(s, "r1", T0)])  # storefront: SKU and category
+    with database.session() as s:
+        update_gold(s, [add_review(s, "r2", T0 + timedelta(hours=1), category=None)])  # a support ticket: SKU only
+        update_gold(s, [add_review(s, "r3", T0 + timedelta(hours=2), category=None)])
+    with database.session() as s:
+        parents = {r.parent for r in s.scalars(select(GoldScopeDaily).where(GoldScopeDaily.scope_kind == "sku"))}
+        assert parents == {"Jackets"}
+        counted = snapshot(s)
+        rebuild_gold(s)
+        assert snapshot(s) == counted
 
 
 def test_safety_flag_counts_only_when_a_lexicon_rule_backs_the_model(database):
@@ -166,17 +180,18 @@ def test_incremental_batches_equal_a_rebuild_from_silver(database):
         assert snapshot(s) == incremental
 
 
-def test_replayed_demo_stream_incremental_gold_equals_rebuild(settings):
+def test_the_loop_keeps_gold_current_per_batch_and_equal_to_a_rebuild(settings):
     stream = generate_stream(seed=3, days=5, skus=20, reviews_per_day=80)
     clock = SimulatedClock(stream.start)
     loop = build_loop(settings, clock=clock)
+    counted = 0
     for batch in micro_batches(stream.events, 60):
         clock.advance_to(batch[-1].received_at)
-        started = clock.now()
-        loop.process(batch)
-        with loop.db.session() as s:
-            update_gold(s, s.scalars(select(ReviewScoreRow.review_id).where(ReviewScoreRow.scored_at >= started)))
+        report = loop.process(batch)
+        assert report.gold == report.scored  # every scored review is in gold when its batch commits
+        counted += report.gold
     with loop.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(GoldContribution)) == counted
         incremental = snapshot(s)
         rebuild_gold(s)
         assert snapshot(s) == incremental

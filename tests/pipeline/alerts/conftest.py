@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from pipeline.alerts import AlertEngine, MemoryNotifier
+from pipeline.alerts import OUTBOX_TOOL, AlertEngine
 from pipeline.alerts.routing import AlertRoutingConfig
 from pipeline.alerts.rules import AlertRulesConfig
+from store.db import Database
+from store.outbox_tables import OutboxRow
 from store.yaml_config import parse_yaml_model
 from tests.pipeline.alerts.factories import migrated_sqlite, taxonomy
 
@@ -103,14 +107,27 @@ def db(tmp_path):
     database.dispose()
 
 
-@pytest.fixture
-def notifier() -> MemoryNotifier:
-    return MemoryNotifier()
+class Outbox:
+    """The alert notifications the engine stored for delivery, oldest first, as (receiver, payload, key)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @property
+    def sent(self) -> list[tuple[str, dict[str, Any], str]]:
+        with self.db.session() as s:
+            rows = s.scalars(select(OutboxRow).where(OutboxRow.tool == OUTBOX_TOOL).order_by(OutboxRow.id)).all()
+            return [(row.receiver, row.payload, row.idempotency_key) for row in rows]
 
 
 @pytest.fixture
-def make_engine(notifier: MemoryNotifier) -> Callable[..., AlertEngine]:
-    def make(rules: str = RULES, routing: str = ROUTING, **kwargs: object) -> AlertEngine:
-        return AlertEngine(rules_config(rules), routing_config(routing), taxonomy(), notifier, **kwargs)  # type: ignore[arg-type]
+def notifier(db: Database) -> Outbox:
+    return Outbox(db)
+
+
+@pytest.fixture
+def make_engine() -> Callable[..., AlertEngine]:
+    def make(rules: str = RULES, routing: str = ROUTING, **kwargs: Any) -> AlertEngine:
+        return AlertEngine(rules_config(rules), routing_config(routing), taxonomy(), **kwargs)
 
     return make

@@ -116,6 +116,17 @@ def test_nothing_is_judged_before_the_category_has_a_baseline(db):
     assert fired(found) == set()
 
 
+def test_a_sku_of_a_young_category_is_judged_against_the_whole_shop(db):
+    dresses = [
+        GoldRecord(r.bucket_start, r.sku, r.region, r.warehouse, r.supplier, "Dresses", r.topics, r.sentiment, 2)
+        for r in history(["D1", "D2", "D3"])
+    ]
+    young = history(["A"], days=2, per_day=10)  # Jackets: 20 reviews of history, under min_baseline_reviews
+    (alert,) = detect(db, dresses + young + today("A", defects=5, others=5))
+    assert (alert.scope, alert.evidence["parent"]) == ("A", "*")
+    assert alert.evidence["parent_rate"] == pytest.approx(0.02, abs=0.005)
+
+
 def test_praise_that_mentions_a_topic_is_not_a_complaint(db):
     praise = [record(NOW - timedelta(hours=1), "A", (DEFECT,), "positive") for _ in range(8)]
     found = detect(db, history(["A", "B", "C"]) + praise)

@@ -3,11 +3,12 @@
 import pipeline.alerts as alerts
 
 PUBLIC = """
-PLAYBOOK_IDS SEVERITIES AlertCandidate AlertEngine AlertRoutingConfig AlertRule AlertRulesConfig AlertSummary
-AlertsCollector AlertsSummary Detector EvaluationReport FileNotifier InhibitRule Inhibitor Matcher MemoryNotifier
-NotifiedGroup Notification Notifier PrecisionReport PrecisionRow ReviewRef Route SentNotification Silence
-add_silence alert_fingerprint alert_labels alert_precision build_alert_engine expire_silence list_silences
-load_alert_routing load_alert_rules receiver_filename record_feedback summarize_alerts
+OUTBOX_TOOL PLAYBOOK_IDS SEVERITIES AlertCandidate AlertEngine AlertRoutingConfig AlertRule AlertRulesConfig
+AlertScheduleSettings AlertScheduler AlertSummary AlertsCollector AlertsSummary Detector EvaluationReport
+InhibitRule Inhibitor Matcher NotifiedGroup Notification PrecisionReport PrecisionRow ReviewRef Route
+ScheduledEvaluation SentNotification Silence add_silence alert_fingerprint alert_labels alert_precision
+build_alert_engine build_alert_scheduler expire_silence list_silences load_alert_routing load_alert_rules
+record_feedback render_notification summarize_alerts
 """
 
 

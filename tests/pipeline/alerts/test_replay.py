@@ -1,4 +1,5 @@
-"""A demo stream replayed through the loop with alerts on simulated time: groups alert once, replays add nothing."""
+"""A demo stream replayed through the loop with alerts on simulated time: groups alert once, replays add nothing,
+every notification is delivered once through the outbox."""
 
 from __future__ import annotations
 
@@ -7,13 +8,18 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from pipeline.alerts import MemoryNotifier, build_alert_engine
+from pipeline.alerts import OUTBOX_TOOL, build_alert_engine
 from pipeline.alerts.replay import replay_with_alerts
 from pipeline.clock import SimulatedClock
 from pipeline.demo_stream import generate_stream
 from pipeline.factory import build_loop
 from store.alert_tables import AlertGroupRow, AlertNotificationRow
 from store.incident_tables import Incident
+from store.outbox_tables import OutboxRow
+
+
+def delivered_lines(home) -> list[str]:
+    return [line for path in sorted((home / "alerts").glob("*.jsonl")) for line in path.read_text().splitlines()]
 
 
 @pytest.fixture(scope="module")
@@ -24,17 +30,20 @@ def stream():
 def test_a_replayed_stream_raises_each_alert_group_once(settings, stream):
     clock = SimulatedClock(stream.start)
     loop = build_loop(settings, clock=clock)
-    notifier = MemoryNotifier()
-    engine = build_alert_engine(settings, notifier)
+    engine = build_alert_engine(settings)
     result = replay_with_alerts(loop, clock, engine, stream.events, batch_minutes=60, every_minutes=60)
     assert result.evaluations and result.report.scored > 300
+    assert result.report.gold == result.report.scored  # the loop keeps gold current by itself
     with loop.db.session() as s:
         first = s.scalars(select(AlertNotificationRow).where(AlertNotificationRow.reason == "new")).all()
         groups = Counter(s.scalars(select(AlertGroupRow.group_key)))
         safety = [n for n in first if n.receiver == "pagerduty:safety-oncall"]
+        outbox = s.scalars(select(OutboxRow).where(OutboxRow.tool == OUTBOX_TOOL)).all()
     assert len(safety) == 1  # the injected overheating charger pages once
     assert all(count == 1 for count in groups.values())
-    sent_before = len(notifier.sent)
+    assert {row.status for row in outbox} == {"delivered"} and result.delivered == len(outbox)
+    assert len(delivered_lines(settings.home)) == len(outbox)
+    sent_before = len(outbox)
 
     again = replay_with_alerts(loop, clock, engine, stream.events, batch_minutes=60, every_minutes=60)
     assert again.report.resent == again.report.received  # bronze already has every payload
@@ -44,4 +53,5 @@ def test_a_replayed_stream_raises_each_alert_group_once(settings, stream):
         keys = s.scalars(select(AlertNotificationRow.idempotency_key)).all()
         assert len(keys) == len(set(keys))
         assert len(s.scalars(select(Incident.key)).all()) == len({n.group_id for n in first})
-    assert all(payload["reason"] == "repeat" for _, payload, _ in notifier.sent[sent_before:])
+        later = s.scalars(select(OutboxRow).where(OutboxRow.tool == OUTBOX_TOOL).order_by(OutboxRow.id)).all()
+    assert all(row.payload["reason"] == "repeat" for row in later[sent_before:])
