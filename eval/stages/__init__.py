@@ -1,7 +1,7 @@
 """Registered stages under test; every module in this package registers its stage on import (`eval.registry`).
 
-Built in: `fast_scorer`, `router`, `retrieval`. Agent hypothesis, playbook choice, approval safety, chat and
-alert detection plug in the same way (see docs/eval.md, "Adding a stage").
+Built in: `fast_scorer`, `router`, `retrieval`, `triage_safety`, `agent_hypothesis`, `chat` and `alert_detection`;
+a new stage plugs in the same way (see docs/eval.md, "Adding a stage").
 """
 
 from eval.stages.base import EVAL_CLOCK, Stage, StageContext
