@@ -176,10 +176,15 @@ def gate_run(run_dir: Path, baseline_path: Path | None) -> GateReport:
 
 
 def write_baseline(run_dir: Path, path: Path, note: str = "") -> BaselineFile:
-    """Store the headline metrics of every completed suite of a run as the new baseline."""
+    """Store the headline metrics of every completed suite of a run as the new baseline.
+
+    Suites the run did not complete keep their entries from the existing file, so updating the baseline from a run
+    of one suite never drops the others.
+    """
     run = RunDir(run_dir)
     info, summary = run.read_info(), run.read_summary()
-    suites = {
+    suites = dict(load_baseline(path).suites) if path.exists() else {}
+    suites |= {
         s.suite: BaselineSuite(
             model=s.identity.model if s.identity else None,
             metrics={name: s.metrics[name] for name in s.headline if name in s.metrics},

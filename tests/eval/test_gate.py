@@ -81,3 +81,19 @@ def test_committed_baseline_records_every_thresholded_metric_of_its_suites() -> 
         assert "ci" in spec.tags
         assert set(spec.thresholds) <= set(reference.metrics), name
     assert json.loads(DEFAULT_BASELINE.read_text())["run_id"]
+
+
+def test_updating_the_baseline_from_a_partial_run_keeps_the_other_suites(
+    tmp_path: Path, eval_settings: Settings, echo: Any
+) -> None:
+    from eval.gate import BaselineSuite
+
+    baseline = tmp_path / "baseline.json"
+    write_baseline(_run(echo_suite(tmp_path / "good"), tmp_path / "run1", eval_settings), baseline)
+    kept = load_baseline(baseline)
+    kept.suites["other_suite"] = BaselineSuite(model="m", metrics={"x.accuracy": 0.9})
+    baseline.write_text(kept.model_dump_json(indent=2))
+    degraded = _run(echo_suite(tmp_path / "bad", wrong=["c2"]), tmp_path / "run2", eval_settings)
+    written = write_baseline(degraded, baseline, note="refresh echo only")
+    assert written.suites["other_suite"].metrics == {"x.accuracy": 0.9}
+    assert load_baseline(baseline).suites["echo_suite"].metrics == {"exact.accuracy": 0.875}
