@@ -1,5 +1,5 @@
 # The two quick-start commands (`make demo`, `make test`) set themselves up on first use.
-.PHONY: setup demo test lint unit eval-ci bench bench-retrieval clean
+.PHONY: setup demo test lint unit eval-ci bench bench-retrieval bench-triage clean
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -32,9 +32,14 @@ test: lint eval-ci unit
 bench: setup
 	.venv/bin/reviewops bench
 
-# Retrieval latency on a synthetic index (100k items: ~5 min of indexing on 2 cores).
+# Retrieval latency on a synthetic index (100k items: ~5 min of embedding bases + ~6 min of indexing on 2 cores).
 bench-retrieval: setup
 	.venv/bin/python -m bench.retrieval_bench --sizes 100000
+
+# The triage agent on the demo stream with the local model (tens of minutes): time to a pending approval, tokens,
+# existing vs new incidents, duplicates per injected problem.
+bench-triage: setup
+	.venv/bin/python -m bench.triage_bench
 
 clean:
 	rm -rf .reviewops .reviewops-ci

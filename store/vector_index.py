@@ -1,18 +1,22 @@
 """The Chroma index of silver reviews: batched, resumable indexing and similar-review retrieval.
 
-A filtered `query` in Chroma scans the metadata and then searches HNSW approximately (≈15 ms at 20k, ≈120 ms
-at 100k; recall@10 ≈0.8 on wide scopes of random vectors). So a filter that matches at most `exact_scope_limit`
-reviews (a SKU, a short window) is ranked exactly with numpy over `get(where=..., include=["embeddings"])`; wider
-scopes, where fetching vectors costs more than it saves (≈55 ms per 1k rows), fall back to Chroma's filtered query.
-One process writes a persistent directory at a time; use `chroma_mode="http"` to share an index.
+Unfiltered queries use Chroma's HNSW index. A SKU, category or time-window filter is ranked exactly with numpy
+over the scope's embeddings when it matches at most `exact_scope_limit` reviews: Chroma's own filtered query costs
+time in proportion to the whole collection (p50 ≈170 ms for a SKU at 100k on the shared 2-core box) and is
+approximate. In the embedded (persistent) mode the scope is read from the SQLite scope table beside the Chroma
+directory (`store.scope_store`; <1 ms for a few hundred reviews) and hot scopes stay in a bounded in-process cache
+(`store.scope_cache`). In `chroma_mode="http"` other processes may write the collection, so the scope is read from
+Chroma itself, as before. Wider scopes fall back to Chroma's filtered query. One process writes a persistent
+directory at a time.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 import chromadb
@@ -20,94 +24,54 @@ import numpy as np
 from chromadb.api.client import Client
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
-from pydantic import BaseModel, ConfigDict, Field
 
 from store.embeddings import ReviewEmbeddingFunction, TextEmbedder
+from store.index_models import IndexItem, IndexStats, RetrievalStats, SimilarReview, epoch_seconds
+from store.scope_cache import ScopeCache
+from store.scope_store import FILE_NAME as SCOPE_FILE_NAME
+from store.scope_store import Scope, ScopeEntry, ScopeStore, sync_from_chroma
 from store.settings import Settings
 
-__all__ = ["COLLECTION_NAME", "IndexItem", "IndexStats", "ReviewIndex", "SimilarReview"]
+__all__ = ["COLLECTION_NAME", "IndexItem", "IndexStats", "RetrievalStats", "ReviewIndex", "SimilarReview"]
 
 COLLECTION_NAME = "reviews"
+EXACT_SCOPE_LIMIT = 50_000
+"""Scopes up to this many reviews are ranked exactly (≈10 ms of numpy at the limit once its rows are in memory)."""
+SCOPE_CACHE_MB = 256.0
+"""Default bound of the in-process scope cache (≈160k 384-d vectors)."""
 logger = logging.getLogger(__name__)
-
-MetadataValue = str | int | float | bool
-
-
-class IndexItem(BaseModel):
-    """One silver review as the index stores it: masked text plus the scalar metadata retrieval filters on."""
-
-    model_config = ConfigDict(frozen=True)
-
-    review_id: str = Field(min_length=1)
-    text: str = Field(min_length=1, description="PII-masked silver text (title and body as the caller joins them).")
-    sku: str | None = None
-    category: str | None = None
-    topics: list[str] = Field(default_factory=list, description="Taxonomy topic ids; stored comma-joined.")
-    rating: int | None = None
-    region: str | None = None
-    warehouse: str | None = None
-    supplier: str | None = None
-    created_at: datetime = Field(description="When the customer wrote it; naive means UTC. Stored as epoch seconds.")
-    channel: str | None = None
-    sentiment: str | None = None
-
-    def metadata(self) -> dict[str, MetadataValue]:
-        """Chroma metadata: scalars only, `None` dropped (Chroma rejects it)."""
-        values: dict[str, MetadataValue | None] = {
-            "sku": self.sku,
-            "category": self.category,
-            "topics": ",".join(self.topics) or None,
-            "rating": self.rating,
-            "region": self.region,
-            "warehouse": self.warehouse,
-            "supplier": self.supplier,
-            "created_at": _epoch_seconds(self.created_at),
-            "channel": self.channel,
-            "sentiment": self.sentiment,
-        }
-        return {key: value for key, value in values.items() if value is not None}
-
-
-class IndexStats(BaseModel):
-    """What one indexing run did."""
-
-    count: int
-    seconds: float
-    rate: float = Field(description="Reviews indexed per second.")
-
-
-class SimilarReview(BaseModel):
-    """A retrieved review, nearest first; `distance` is cosine distance (1 - similarity)."""
-
-    review_id: str
-    distance: float
-    similarity: float
-    metadata: dict[str, MetadataValue]
-    document: str | None
-
-
-def _epoch_seconds(moment: datetime | int) -> int:
-    if isinstance(moment, int):
-        return moment
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp())
 
 
 class ReviewIndex:
     """The `reviews` collection with our embedder; embeddings are always computed here and passed to Chroma."""
 
     def __init__(
-        self, client: Client, collection: Collection, embedder: TextEmbedder, exact_scope_limit: int = 1_000
+        self,
+        client: Client,
+        collection: Collection,
+        embedder: TextEmbedder,
+        exact_scope_limit: int = EXACT_SCOPE_LIMIT,
+        scopes: ScopeStore | None = None,
+        cache: ScopeCache | None = None,
     ) -> None:
         self._client = client
         self._collection = collection
         self.embedder = embedder
         self.exact_scope_limit = exact_scope_limit
+        self._scopes = scopes
+        self._cache = cache if scopes is not None else None
+        self._paths: Counter[str] = Counter()
 
     @classmethod
-    def open(cls, settings: Settings, embedder: TextEmbedder, exact_scope_limit: int = 1_000) -> ReviewIndex:
-        """Open (creating if needed) the index: embedded under `settings.chroma_dir`, or a `chroma run` server."""
+    def open(
+        cls,
+        settings: Settings,
+        embedder: TextEmbedder,
+        exact_scope_limit: int = EXACT_SCOPE_LIMIT,
+        scope_cache_mb: float = SCOPE_CACHE_MB,
+    ) -> ReviewIndex:
+        """Open (creating if needed) the index: embedded under `settings.chroma_dir` with its scope table (rebuilt
+        from Chroma if the two disagree), or a `chroma run` server. `scope_cache_mb` bounds the in-process cache."""
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
         client: Client
         if settings.chroma_mode == "http":
@@ -122,6 +86,7 @@ class ReviewIndex:
             where = str(settings.chroma_dir)
         # Any: chromadb types the parameter as EmbeddingFunction[Documents | Images], invariant in its input.
         embedding_function: Any = ReviewEmbeddingFunction(embedder)
+        scopes: ScopeStore | None = None
         try:
             collection = client.get_or_create_collection(
                 COLLECTION_NAME,
@@ -129,26 +94,49 @@ class ReviewIndex:
                 embedding_function=embedding_function,
             )
             _check_same_embedder(collection, embedder, where)
+            if settings.chroma_mode != "http":
+                scopes = ScopeStore(settings.chroma_dir / SCOPE_FILE_NAME, embedder.dimension)
+                sync_from_chroma(scopes, collection)
         except Exception:
+            if scopes is not None:
+                scopes.close()
             client.close()
             raise
-        return cls(client, collection, embedder, exact_scope_limit)
+        cache = ScopeCache(int(scope_cache_mb * 1e6)) if scopes is not None else None
+        return cls(client, collection, embedder, exact_scope_limit, scopes, cache)
 
-    def upsert(self, items: Sequence[IndexItem]) -> None:
-        """Embed and write `items`; idempotent by `review_id` (a later item with the same id wins)."""
-        latest = list({item.review_id: item for item in items}.values())
-        if not latest:
+    def upsert(self, items: Sequence[IndexItem], embeddings: np.ndarray | None = None) -> None:
+        """Embed and write `items`; idempotent by `review_id` (a later item with the same id wins).
+
+        `embeddings` (one row per item, any norm: rows are normalized here) skip the embedder, e.g. for vectors computed
+        by a separate stage. The scope table is written after Chroma, so it never holds a review Chroma lacks.
+        """
+        positions = list({item.review_id: i for i, item in enumerate(items)}.values())
+        if not positions:
             return
-        embeddings = self.embedder.embed([item.text for item in latest])
+        latest = [items[i] for i in positions]
+        if embeddings is None:
+            vectors = self.embedder.embed([item.text for item in latest])
+        else:
+            vectors = self._given_embeddings(embeddings, len(items))[positions]
         step = self._client.get_max_batch_size()
         for start in range(0, len(latest), step):
             chunk = latest[start : start + step]
             self._collection.upsert(
                 ids=[item.review_id for item in chunk],
-                embeddings=embeddings[start : start + step],
+                embeddings=vectors[start : start + step],
                 documents=[item.text for item in chunk],
                 metadatas=cast(Any, [item.metadata() for item in chunk]),
             )
+        if self._scopes is not None:
+            touched = self._scopes.upsert(
+                [
+                    ScopeEntry(item.review_id, item.sku, item.category, epoch_seconds(item.created_at), vector)
+                    for item, vector in zip(latest, vectors, strict=True)
+                ]
+            )
+            if self._cache is not None:
+                self._cache.invalidate(touched)
 
     def index_pending(
         self,
@@ -195,8 +183,8 @@ class ReviewIndex:
     ) -> list[SimilarReview]:
         """The `k` reviews nearest to a text or embedding, optionally within a SKU, category and [since, until).
 
-        Exact when the filter matches at most `exact_scope_limit` reviews; otherwise approximate (HNSW). A bare
-        string in `exclude_ids` is one id.
+        Exact when the filter matches at most `exact_scope_limit` reviews (ties broken by review id); otherwise
+        approximate (HNSW). A bare string in `exclude_ids` is one id.
         """
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
@@ -204,15 +192,32 @@ class ReviewIndex:
         query = self._query_vector(text_or_embedding)
         where = _where(sku=sku, category=category, since=since, until=until)
         if where is None:
+            self._paths["unfiltered"] += 1
             return self._similar_approximate(query, k, None, exclude)
+        start = None if since is None else epoch_seconds(since)
+        end = None if until is None else epoch_seconds(until)
+        if self._scopes is not None:
+            return self._similar_from_table(self._scopes, query, k, Scope(sku, category), start, end, where, exclude)
         return self._similar_in_scope(query, k, where, exclude)
 
     def count(self) -> int:
         """How many reviews the index holds."""
         return self._collection.count()
 
+    def stats(self) -> RetrievalStats:
+        """Queries per path so far and the scope cache's figures."""
+        return RetrievalStats(
+            unfiltered=self._paths["unfiltered"],
+            exact=self._paths["exact"],
+            approximate=self._paths["approximate"],
+            scope_source="scope_table" if self._scopes is not None else "chroma",
+            cache=self._cache.stats() if self._cache is not None else None,
+        )
+
     def close(self) -> None:
-        """Release the Chroma client (and, for the last client on a directory, its files)."""
+        """Release the Chroma client (and, for the last client on a directory, its files) and the scope table."""
+        if self._scopes is not None:
+            self._scopes.close()
         self._client.close()
 
     def __enter__(self) -> ReviewIndex:
@@ -232,6 +237,16 @@ class ReviewIndex:
             )
         norm = float(np.linalg.norm(vector))
         return vector / norm if norm > 0 else vector
+
+    def _given_embeddings(self, embeddings: np.ndarray, items: int) -> np.ndarray:
+        vectors = np.asarray(embeddings, dtype=np.float32)
+        if vectors.shape != (items, self.embedder.dimension):
+            raise ValueError(
+                f"embeddings have shape {vectors.shape} but {items} item(s) of dimension {self.embedder.dimension} "
+                f"({self.embedder.model_id}) were given; pass one row per item from the same embedder"
+            )
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return cast(np.ndarray, vectors / np.where(norms > 0, norms, 1.0))
 
     def _similar_approximate(
         self, query: np.ndarray, k: int, where: dict[str, Any] | None, exclude: frozenset[str]
@@ -254,23 +269,62 @@ class ReviewIndex:
         ]
         return hits[:k]
 
+    def _similar_from_table(
+        self,
+        scopes: ScopeStore,
+        query: np.ndarray,
+        k: int,
+        scope: Scope,
+        since: int | None,
+        until: int | None,
+        where: dict[str, Any],
+        exclude: frozenset[str],
+    ) -> list[SimilarReview]:
+        # A cached scope is sliced to the window; an uncached one is read whole (and cached) when it fits the
+        # cache, else only its window is read; a window wider than the exact limit goes to HNSW.
+        cache = self._cache
+        if cache is not None and scopes.changed_elsewhere():
+            cache.clear()
+        rows = None
+        if cache is not None and not scope.is_whole_index:
+            rows = cache.get(scope)
+            if rows is None and cache.fits(scopes.count(scope), self.embedder.dimension):
+                rows = scopes.fetch(scope)
+                cache.put(scope, rows)
+        if rows is not None:
+            rows = rows.window(since, until)
+        elif scopes.count(scope, since, until) <= self.exact_scope_limit:
+            rows = scopes.fetch(scope, since, until)
+        if rows is None or len(rows.ids) > self.exact_scope_limit:
+            self._paths["approximate"] += 1
+            return self._similar_approximate(query, k, where, exclude)
+        self._paths["exact"] += 1
+        return self._ranked(rows.ids, rows.vectors, query, k, exclude)
+
     def _similar_in_scope(
         self, query: np.ndarray, k: int, where: dict[str, Any], exclude: frozenset[str]
     ) -> list[SimilarReview]:
-        # Size the scope with ids alone (cheap); fetch vectors only for a small scope, text only for the k winners.
+        # http mode: size the scope with ids alone; fetch vectors only for a small scope, text only for the winners.
         scope_ids = self._collection.get(where=cast(Any, where), include=[], limit=self.exact_scope_limit + 1)["ids"]
         if len(scope_ids) > self.exact_scope_limit:
+            self._paths["approximate"] += 1
             return self._similar_approximate(query, k, where, exclude)
+        self._paths["exact"] += 1
         if not scope_ids:
             return []
         scope = self._collection.get(ids=scope_ids, include=["embeddings"])
-        ids = scope["ids"]
-        similarities = np.asarray(scope["embeddings"], dtype=np.float32) @ query
+        return self._ranked(scope["ids"], np.asarray(scope["embeddings"], dtype=np.float32), query, k, exclude)
+
+    def _ranked(
+        self, ids: Sequence[str], vectors: np.ndarray, query: np.ndarray, k: int, exclude: frozenset[str]
+    ) -> list[SimilarReview]:
+        if not ids:
+            return []
+        similarities = vectors @ query
         if exclude:
             similarities[[review_id in exclude for review_id in ids]] = -np.inf
-        top = _top_k(similarities, k)
-        top = top[np.isfinite(similarities[top])]
-        if top.size == 0:
+        top = _top_k(similarities, ids, k)
+        if not top:
             return []
         top_ids = [ids[i] for i in top]
         details = self._collection.get(ids=top_ids, include=["metadatas", "documents"])
@@ -307,20 +361,21 @@ def _where(
     if category is not None:
         conditions.append({"category": category})
     if since is not None:
-        conditions.append({"created_at": {"$gte": _epoch_seconds(since)}})
+        conditions.append({"created_at": {"$gte": epoch_seconds(since)}})
     if until is not None:
-        conditions.append({"created_at": {"$lt": _epoch_seconds(until)}})
+        conditions.append({"created_at": {"$lt": epoch_seconds(until)}})
     if not conditions:
         return None
     return conditions[0] if len(conditions) == 1 else {"$and": conditions}
 
 
-def _top_k(similarities: np.ndarray, k: int) -> np.ndarray:
-    if k < similarities.shape[0]:
-        candidates = np.argpartition(-similarities, k - 1)[:k]
-    else:
-        candidates = np.arange(similarities.shape[0])
-    return candidates[np.argsort(-similarities[candidates], kind="stable")]
+def _top_k(similarities: np.ndarray, ids: Sequence[str], k: int) -> list[int]:
+    """Positions of the `k` highest finite similarities, best first, equal ones in review-id order."""
+    finite = np.flatnonzero(np.isfinite(similarities))
+    if finite.size > k:
+        kth = np.partition(similarities[finite], finite.size - k)[finite.size - k]
+        finite = finite[similarities[finite] >= kth]
+    return sorted(finite.tolist(), key=lambda i: (-float(similarities[i]), ids[i]))[:k]
 
 
 def _similar_review(review_id: str, distance: float, metadata: Any, document: str | None) -> SimilarReview:

@@ -295,3 +295,163 @@ def test_http_mode_opens_an_http_client_with_telemetry_off(tmp_path, monkeypatch
 
     assert calls == [("chroma.internal", 8123, False)]
     assert not settings.chroma_dir.exists()
+
+
+# --- the scope table and its cache (embedded mode) against Chroma's own scoped path -------------------------------
+
+
+def chroma_path(index):
+    """The same collection answered the way http mode does: scopes read from Chroma, no scope table, no cache."""
+    return ReviewIndex(index._client, index._collection, index.embedder, index.exact_scope_limit)
+
+
+def answers(index, query, **scope):
+    hits = index.similar(query, **scope)
+    return [(hit.review_id, round(hit.similarity, 5), hit.document, hit.metadata) for hit in hits]
+
+
+SCOPES = [
+    {"sku": "SKU-B"},
+    {"sku": "SKU-B", "since": DAY0 + timedelta(days=3), "until": DAY0 + timedelta(days=9)},
+    {"category": "tops"},
+    {"sku": "SKU-A", "category": "tops"},
+    {"since": DAY0 + timedelta(days=5)},
+    {"sku": "SKU-C", "exclude_ids": ["storefront:2", "storefront:5"]},
+    {"sku": "no-such-sku"},
+]
+
+
+def mixed_items(count=90):
+    skus = ["SKU-A", "SKU-B", "SKU-C"]
+    return [
+        make_item(n, sku=skus[n % 3], day=n % 12).model_copy(update={"category": "tops" if n % 5 < 2 else "dresses"})
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=lambda scope: "+".join(scope))
+def test_scoped_answers_from_the_scope_table_equal_chromas_exact_path_and_brute_force(index, scope):
+    items = mixed_items()
+    index.upsert(items)
+    query = "zipper torn thin fabric"
+
+    first = answers(index, query, k=7, **scope)
+    cached = answers(index, query, k=7, **scope)
+
+    assert first == cached == answers(chroma_path(index), query, k=7, **scope)
+    exclude = set(scope.get("exclude_ids", ()))
+    since = scope.get("since", DAY0 - timedelta(days=1))
+    until = scope.get("until", DAY0 + timedelta(days=99))
+    members = [
+        item
+        for item in items
+        if scope.get("sku", item.sku) == item.sku
+        and scope.get("category", item.category) == item.category
+        and since <= item.created_at < until
+        and item.review_id not in exclude
+    ]
+    similarities = index.embedder.embed([m.text for m in members]) @ index.embedder.embed([query])[0]
+    expected = sorted(zip(-similarities, [m.review_id for m in members], strict=True))[:7]
+    assert [review_id for review_id, *_ in first] == [review_id for _, review_id in expected]
+    assert index.stats().exact == 2 and index.stats().approximate == 0
+
+
+def test_a_hot_scope_is_served_from_the_cache_and_a_write_to_it_is_seen_at_once(index):
+    index.upsert(mixed_items(30))
+    index.similar("zipper", k=3, sku="SKU-A")
+    assert index.similar("zipper", k=3, sku="SKU-A", since=DAY0 + timedelta(days=2))
+    assert (index.stats().cache.hits, index.stats().cache.misses) == (1, 1)
+
+    moved = make_item(4, sku="SKU-A").model_copy(update={"text": "zipper zipper zipper", "category": "tops"})
+    index.upsert([moved])  # storefront:4 moves from SKU-B to SKU-A
+
+    assert index.similar("zipper zipper zipper", k=1, sku="SKU-A")[0].review_id == "storefront:4"
+    assert "storefront:4" not in {hit.review_id for hit in index.similar("zipper", k=30, sku="SKU-B")}
+    assert answers(index, "zipper", k=30, sku="SKU-A") == answers(chroma_path(index), "zipper", k=30, sku="SKU-A")
+
+
+def test_a_write_through_another_index_on_the_same_directory_clears_the_cache(settings, index):
+    index.upsert(mixed_items(30))
+    index.similar("zipper", k=3, sku="SKU-C")
+
+    with ReviewIndex.open(settings, HashingEmbedder(dimension=32)) as writer:
+        writer.upsert([make_item(500, sku="SKU-C").model_copy(update={"text": "brand new seam story"})])
+
+    assert index.similar("brand new seam story", k=1, sku="SKU-C")[0].review_id == "storefront:500"
+
+
+def test_the_cache_never_holds_more_than_its_budget(settings):
+    with ReviewIndex.open(settings, HashingEmbedder(dimension=32), scope_cache_mb=0.01) as index:
+        index.upsert([make_item(n, sku=f"SKU-{n % 6}") for n in range(60)])
+        for sku in range(6):
+            index.similar("zipper", k=2, sku=f"SKU-{sku}")
+        stats = index.stats().cache
+
+    assert 0 < stats.entries < 6
+    assert stats.megabytes <= stats.limit_megabytes
+
+
+def test_a_missing_or_stale_scope_table_is_rebuilt_from_chroma_on_open(settings):
+    items = mixed_items(40)
+    with ReviewIndex.open(settings, HashingEmbedder(dimension=32)) as index:
+        index.upsert(items)
+        before = answers(index, "seam fabric", k=5, sku="SKU-B", since=DAY0 + timedelta(days=2))
+        extra = make_item(999, sku="SKU-B").model_copy(update={"text": "seam fabric"})
+        index._collection.upsert(  # a write that reached Chroma only (a crash before the scope table)
+            ids=[extra.review_id],
+            embeddings=index.embedder.embed([extra.text]),
+            documents=[extra.text],
+            metadatas=[extra.metadata()],
+        )
+    with ReviewIndex.open(settings, HashingEmbedder(dimension=32)) as reopened:
+        assert reopened._scopes.size() == 41
+        assert reopened.similar("seam fabric", k=1, sku="SKU-B")[0].review_id == "storefront:999"
+    for path in settings.chroma_dir.glob("reviewops_scopes.sqlite3*"):
+        path.unlink()
+
+    with ReviewIndex.open(settings, HashingEmbedder(dimension=32)) as rebuilt:
+        assert rebuilt._scopes.size() == 41
+        after = answers(rebuilt, "seam fabric", k=5, sku="SKU-B", since=DAY0 + timedelta(days=2))
+        whole_sku = answers(rebuilt, "seam fabric", k=5, sku="SKU-B")
+        assert whole_sku == answers(chroma_path(rebuilt), "seam fabric", k=5, sku="SKU-B")
+    assert after == before  # the Chroma-only review is from day 0, outside this window
+    assert whole_sku[0][0] == "storefront:999"
+
+
+def test_upsert_takes_precomputed_embeddings_normalizes_them_and_checks_their_shape(index):
+    items = [make_item(n) for n in range(3)]
+    vectors = index.embedder.embed([item.text for item in items]) * 5.0
+
+    index.upsert(items, embeddings=vectors)
+
+    [hit] = index.similar(vectors[1], k=1, sku="SKU-1")
+    assert hit.review_id == "storefront:1" and hit.similarity == pytest.approx(1.0, abs=1e-5)
+    with pytest.raises(ValueError, match=r"embeddings have shape \(2, 32\) but 3 item\(s\) of dimension 32"):
+        index.upsert(items, embeddings=vectors[:2])
+
+
+def test_equal_similarities_are_ordered_by_review_id(index):
+    twins = [make_item(n).model_copy(update={"text": "same words exactly"}) for n in (7, 3, 5)]
+    index.upsert(twins)
+
+    assert [hit.review_id for hit in index.similar("same words exactly", k=3, sku="SKU-1")] == [
+        "storefront:3",
+        "storefront:5",
+        "storefront:7",
+    ]
+
+
+def test_http_mode_reads_scopes_from_chroma_without_a_scope_table(tmp_path, monkeypatch):
+    real_persistent_client = chromadb.PersistentClient
+    monkeypatch.setattr(
+        chromadb, "HttpClient", lambda host, port, settings: real_persistent_client(str(tmp_path / "srv"), settings)
+    )
+    settings = Settings(home=tmp_path, chroma_mode="http")
+
+    with ReviewIndex.open(settings, HashingEmbedder(dimension=32)) as index:
+        index.upsert(mixed_items(12))
+        hits = index.similar("zipper", k=2, sku="SKU-A")
+        stats = index.stats()
+
+    assert len(hits) == 2 and stats.scope_source == "chroma" and stats.cache is None
+    assert not list(tmp_path.rglob("reviewops_scopes.sqlite3"))
