@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
 from agent.chat import ChatDeps, ChatService
 from store.db import Database
@@ -24,35 +22,14 @@ from store.settings import Settings
 from store.tables import BronzeEvent, ReviewScoreRow, SilverReview
 from store.taxonomy import load_taxonomy
 from store.vector_index import IndexItem, ReviewIndex
+from tests.fake_chat import Script as Script  # re-exported for the tests beside this conftest
+from tests.fake_chat import fake_model as fake_model
 
 AS_OF = datetime(2026, 11, 15, tzinfo=UTC)
 """A Sunday midnight: `this week` starts Monday 2026-11-09, `today` is Saturday 2026-11-14."""
 DEFECT = "product_quality.defect"
 LATE = "shipping_delivery.late"
 SMALL = "sizing_fit.runs_small"
-
-
-class Script:
-    """Replies for GenericFakeChatModel in turn, the last repeated; exceptions are raised; prompts are recorded."""
-
-    def __init__(self, *replies: str | BaseException) -> None:
-        self.replies = list(replies)
-        self.calls = 0
-
-    def __iter__(self) -> Script:
-        return self
-
-    def __next__(self) -> AIMessage:
-        reply = self.replies[min(self.calls, len(self.replies) - 1)]
-        self.calls += 1
-        if isinstance(reply, BaseException):
-            raise reply
-        return AIMessage(content=reply)
-
-
-def fake_model(*replies: str | BaseException) -> GenericFakeChatModel:
-    """A chat model giving these replies in turn, then the last one forever."""
-    return GenericFakeChatModel(messages=Script(*replies))
 
 
 def prose(text: str) -> str:

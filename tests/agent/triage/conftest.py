@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 from sqlalchemy import select
 
 from agent.triage import TriageService, open_triage_service
@@ -22,6 +20,8 @@ from store.db import Database
 from store.outbox_tables import OutboxRow
 from store.settings import Settings
 from store.tables import BronzeEvent, ReviewScoreRow, RouteDecisionRow, SilverReview
+from tests.fake_chat import Script as Script  # re-exported for the tests beside this conftest
+from tests.fake_chat import fake_model as fake_model
 
 REPO_ROOT_FOR_SUBPROCESS = Path(__file__).resolve().parents[3]
 T0 = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
@@ -47,29 +47,6 @@ DEFECT_ANSWER = {
 def answer(**overrides: Any) -> str:
     """A hypothesis answer as the model would write it (JSON text)."""
     return json.dumps({**DEFECT_ANSWER, **overrides})
-
-
-class Script:
-    """Replies for GenericFakeChatModel, in turn, the last one repeated; exceptions are raised (every time)."""
-
-    def __init__(self, *replies: str | BaseException) -> None:
-        self.replies = list(replies)
-        self.calls = 0
-
-    def __iter__(self) -> Script:
-        return self
-
-    def __next__(self) -> AIMessage:
-        reply = self.replies[min(self.calls, len(self.replies) - 1)]
-        self.calls += 1
-        if isinstance(reply, BaseException):
-            raise reply
-        return AIMessage(content=reply)
-
-
-def fake_model(*replies: str | BaseException) -> GenericFakeChatModel:
-    """A chat model that gives these replies in turn, then repeats the last one forever."""
-    return GenericFakeChatModel(messages=Script(*replies))
 
 
 @dataclass

@@ -1,0 +1,31 @@
+"""Scripted LangChain fake chat models shared by the agent tests (triage and chat)."""
+
+from __future__ import annotations
+
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+__all__ = ["Script", "fake_model"]
+
+
+class Script:
+    """Replies for GenericFakeChatModel in turn, the last one repeated; exceptions are raised (every time)."""
+
+    def __init__(self, *replies: str | BaseException) -> None:
+        self.replies = list(replies)
+        self.calls = 0
+
+    def __iter__(self) -> Script:
+        return self
+
+    def __next__(self) -> AIMessage:
+        reply = self.replies[min(self.calls, len(self.replies) - 1)]
+        self.calls += 1
+        if isinstance(reply, BaseException):
+            raise reply
+        return AIMessage(content=reply)
+
+
+def fake_model(*replies: str | BaseException) -> GenericFakeChatModel:
+    """A chat model that gives these replies in turn, then repeats the last one forever."""
+    return GenericFakeChatModel(messages=Script(*replies))
