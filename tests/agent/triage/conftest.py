@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 from collections.abc import Callable, Iterator
@@ -19,9 +18,10 @@ from agent.triage import TriageService, open_triage_service
 from store.db import Database
 from store.outbox_tables import OutboxRow
 from store.settings import Settings
-from store.tables import BronzeEvent, ReviewScoreRow, RouteDecisionRow, SilverReview
+from store.tables import RouteDecisionRow
 from tests.fake_chat import Script as Script  # re-exported for the tests beside this conftest
 from tests.fake_chat import fake_model as fake_model
+from tests.review_rows import add_review
 
 REPO_ROOT_FOR_SUBPROCESS = Path(__file__).resolve().parents[3]
 T0 = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
@@ -81,56 +81,11 @@ class World:
         payload = {"review_id": review_id, "body": text, "order": {"carrier": carrier} if carrier else None}
         raw = json.dumps(payload).encode()
         with self.db.session() as session:
-            bronze = BronzeEvent(
-                source="storefront", payload=raw, payload_sha256=hashlib.sha256(raw).hexdigest(),
-                received_at=created_at, ingested_at=created_at, review_id=review_id, outcome="silver",
+            add_review(
+                session, review_id, created_at, sku=sku, category=category, region=region, warehouse=warehouse,
+                supplier=supplier, rating=rating, sentiment=sentiment, topics=(topic,) if topic else (),
+                flags=flags or {}, text=text, payload=raw,
             )  # fmt: skip
-            session.add(bronze)
-            session.flush()
-            session.add(
-                SilverReview(
-                    review_id=review_id,
-                    bronze_id=bronze.id,
-                    source="storefront",
-                    channel="storefront",
-                    customer_id=None,
-                    order_id=None,
-                    sku=sku,
-                    category=category,
-                    rating=rating,
-                    title="",
-                    text=text,
-                    language="en",
-                    created_at=created_at,
-                    received_at=created_at,
-                    cleaned_at=created_at,
-                    region=region,
-                    warehouse=warehouse,
-                    supplier=supplier,
-                    order_value=None,
-                    status="clean",
-                    dedup_key=review_id,
-                    pii_kinds=[],
-                )
-            )
-            session.flush()
-            session.add(
-                ReviewScoreRow(
-                    review_id=review_id,
-                    scorer_version="test",
-                    sentiment=sentiment,
-                    sentiment_confidence=0.9,
-                    sentiment_score=-0.8 if sentiment == "negative" else 0.8,
-                    sentiment_margin=0.8,
-                    primary_topic=topic,
-                    topics=[{"label": topic, "confidence": 0.9}] if topic else [],
-                    urgency="medium",
-                    urgency_confidence=0.8,
-                    flags=flags or {},
-                    flag_rules={},
-                    scored_at=created_at,
-                )
-            )
             session.add(
                 RouteDecisionRow(
                     review_id=review_id,
