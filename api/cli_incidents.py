@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -54,15 +55,22 @@ def list_command(
     if not rows:
         console.print(f"No {state.value} incidents.")
         return
-    table = Table("state", "severity", "topic @ scope", "owner", "reviews", "playbook", "first action due")
-    table.add_column("id", no_wrap=True)
+    # Three short lines per incident so that 80 columns are enough; the playbook, evidence and history are in
+    # `incidents show <id>`.
+    table = Table(box=box.SIMPLE_HEAD, show_lines=True, pad_edge=False)
+    table.add_column("incident", no_wrap=True)
+    table.add_column("topic, scope, owner", overflow="fold", min_width=31)
+    table.add_column("reviews", justify="right")
+    table.add_column("action due", no_wrap=True)
     for r in rows:
         scope = " ".join(f"{k}={v}" for k, v in sorted(r.scope.items()))
-        due = _fmt(r.sla_due_at) + (" [red]late[/red]" if r.sla_breached else "")
+        due = _fmt(r.sla_due_at).replace(" ", "\n", 1) + ("\n[red]late[/red]" if r.sla_breached else "")
         table.add_row(
-            r.state, r.severity, f"{r.topic} @ {scope}", r.owner, str(r.review_count), r.playbook_id or "-", due,
-            r.incident_id,
-        )  # fmt: skip
+            f"{r.incident_id}\n{r.state}\n{r.severity}",
+            escape(f"{r.topic}\n{scope}\n{r.owner}"),
+            str(r.review_count),
+            due,
+        )
     console.print(table)
 
 

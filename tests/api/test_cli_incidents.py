@@ -42,7 +42,10 @@ def invoke(*args: str, code: int = 0) -> str:
 
 
 def test_list_and_show_render_the_incident_with_its_evidence(incident_id):
-    assert incident_id in invoke("list")
+    listed = invoke("list")
+    assert incident_id in listed and "product_quality.defect" in listed and "sku=JKT-0125" in listed
+    assert "jira:QA" in listed and "triaged" in listed
+    assert max(len(line) for line in listed.splitlines()) <= 80  # readable in a plain terminal
     (row,) = json.loads(invoke("list", "--json"))
     assert row["state"] == "triaged" and row["owner"] == "jira:QA"
     shown = invoke("show", incident_id)
