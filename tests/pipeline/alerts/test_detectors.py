@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pipeline.alerts.detectors import Detector, alert_fingerprint
+from pipeline.alerts.rules import load_alert_rules
 from store.gold import GoldRecord, add_records
 from store.gold_queries import day_index, load_scope_frame
 from tests.pipeline.alerts.conftest import rules_config
@@ -190,3 +191,26 @@ def test_a_region_is_compared_with_its_own_history_and_the_whole_shop(db):
     (alert,) = detector.detect(frame, NOW, {})
     assert (alert.scope_kind, alert.scope, alert.parent, alert.topic) == ("region", "US-East", "*", late)
     assert alert.evidence["parent_rate"] == pytest.approx(0.05)
+
+
+def detect_with_shipped_rules(db, records: list[GoldRecord]) -> set[tuple[str, str, str]]:
+    with db.session() as s:
+        add_records(s, records)
+    detector = Detector(load_alert_rules(), taxonomy())
+    with db.session() as s:
+        frame = load_scope_frame(s, day_index(NOW) - detector.lookback_days() + 1, day_index(NOW), {"sku", "category"})
+    return fired(detector.detect(frame, NOW, {}))
+
+
+def test_a_defect_burst_on_a_young_sku_fires_at_five_reports(db):
+    # The demo's zipper: 5 broken-product reports in 18 reviews of a SKU with days of history, in a 2% category.
+    young = history(["A"], days=3, per_day=3)
+    found = detect_with_shipped_rules(db, history(["B", "C", "D"]) + young + today("A", defects=5, others=13))
+    assert ("sku_defect_burst", "A", DEFECT) in found
+    assert ("sku_topic_spike", "A", DEFECT) not in found  # its wide prior alone would wait for more reports
+
+
+def test_the_same_five_reports_on_a_busy_sku_are_no_burst(db):
+    busy = history(["A"], per_day=12)  # 2% of A's reviews have always been about defects
+    found = detect_with_shipped_rules(db, history(["B", "C", "D"]) + busy + today("A", defects=5, others=55))
+    assert not {f for f in found if f[1] == "A"}
