@@ -214,3 +214,21 @@ def test_the_same_five_reports_on_a_busy_sku_are_no_burst(db):
     busy = history(["A"], per_day=12)  # 2% of A's reviews have always been about defects
     found = detect_with_shipped_rules(db, history(["B", "C", "D"]) + busy + today("A", defects=5, others=55))
     assert not {f for f in found if f[1] == "A"}
+
+
+def test_five_crushed_boxes_from_one_warehouse_in_a_day_fire_the_warehouse_rule(db):
+    damaged = "packaging.damaged"
+
+    def at_warehouse(r: GoldRecord, warehouse: str, topics: tuple[str, ...] | None = None) -> GoldRecord:
+        return GoldRecord(r.bucket_start, r.sku, r.region, warehouse, r.supplier, r.category,
+                          r.topics if topics is None else topics, r.sentiment, 2)  # fmt: skip
+
+    past = [at_warehouse(r, "WH-A" if i % 2 else "WH-B") for i, r in enumerate(history(["A", "B", "C", "D"]))]
+    past = [at_warehouse(r, r.warehouse, (damaged,) if r.topics else ()) for r in past]
+    crushed = [at_warehouse(r, "WH-A", (damaged,) if r.topics else ()) for r in today("A", defects=5, others=6)]
+    with db.session() as s:
+        add_records(s, past + crushed)
+    detector = Detector(load_alert_rules(), taxonomy())
+    with db.session() as s:
+        frame = load_scope_frame(s, day_index(NOW) - detector.lookback_days() + 1, day_index(NOW), {"warehouse"})
+    assert ("warehouse_handling_spike", "WH-A", damaged) in fired(detector.detect(frame, NOW, {}))
