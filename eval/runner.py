@@ -228,19 +228,32 @@ def _run_cases(
     run.drop_torn_line(suite.name)
     with path.open("a", encoding="utf-8") as log, ThreadPoolExecutor(max_workers=options.max_workers) as pool:
         pending: set[Future[list[CaseRecord]]] = set()
+        order: dict[Future[list[CaseRecord]], int] = {}
         queue = iter(batches)
         try:
             while True:
                 while len(pending) < options.max_workers * 2 and (batch := next(queue, None)) is not None:
-                    pending.add(pool.submit(_solve_batch, stage, scorers, batch, chat, options.seed))
+                    future = pool.submit(_solve_batch, stage, scorers, batch, chat, options.seed)
+                    order[future] = len(order)
+                    pending.add(future)
                 if not pending:
                     break
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    for record in future.result():
+                # Log every finished batch, in submission order, before re-raising a failure (an interrupt in one
+                # worker must not lose the cases another worker already finished).
+                failure: BaseException | None = None
+                for future in sorted(done, key=order.__getitem__):
+                    try:
+                        records = future.result()
+                    except BaseException as exc:  # re-raised below, once the finished batches are logged
+                        failure = failure or exc
+                        continue
+                    for record in records:
                         log.write(record.model_dump_json() + "\n")
                         progress.advance(task)
                     log.flush()
+                if failure is not None:
+                    raise failure
         except BaseException:
             for future in pending:
                 future.cancel()

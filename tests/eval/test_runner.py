@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,25 @@ def test_an_interrupted_run_resumes_and_skips_finished_cases(
     assert result.summary.suites[0].cases == 8
     assert result.summary.suites[0].metrics["exact.accuracy"] == 1.0
     assert run.read_info().finished_at is not None
+
+
+def test_an_interrupt_loses_no_case_that_finished_beside_it(
+    tmp_path: Path, eval_settings: Settings, echo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The runner wakes late, when the 3rd case is done and the 4th has raised: both come back in one `done` set.
+    import eval.runner as runner
+
+    def wait_for_all(futures: Any, return_when: Any = None) -> Any:
+        return concurrent.futures.wait(futures, return_when=concurrent.futures.ALL_COMPLETED)
+
+    monkeypatch.setattr(runner, "wait", wait_for_all)
+    echo.interrupt_after = 3
+    for attempt in range(5):  # a set's order varies between runs; every attempt must keep c2
+        out = tmp_path / f"run{attempt}"
+        echo.solved = []
+        with pytest.raises(KeyboardInterrupt):
+            _run(echo_suite(tmp_path / f"suites{attempt}"), out, eval_settings, max_workers=1)
+        assert [r.case_id for r in RunDir(out).read_cases("echo_suite")] == ["c0", "c1", "c2"]
 
 
 def test_resume_refuses_other_options(tmp_path: Path, eval_settings: Settings, echo: Any) -> None:
