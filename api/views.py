@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from agent.triage.approvals import PendingApproval
@@ -119,16 +120,15 @@ def render_alerts(console: Console, result: DemoResult) -> None:
     summary = result.alerts
     assert summary is not None
     table = Table(title="Alerts that fired (grouped; notifications under REVIEWOPS_HOME/alerts/)", title_justify="left")
-    for column in ("first sent", "to", "severity", "why", "playbook", "incident"):
-        table.add_column(column, overflow="fold")
+    # Short stacked cells leave the "why" column most of an 80-column terminal.
+    table.add_column("sent, to, severity", no_wrap=True)
+    table.add_column("why", overflow="fold")
+    table.add_column("playbook, incident", no_wrap=True)
     for group in summary.groups:
         table.add_row(
-            f"{group.first_sent_at:%b %d %H:%M}",
-            group.receiver,
-            group.severity,
-            group.summary[:140],
-            group.playbook or "-",
-            group.incident_id or "-",
+            f"{group.first_sent_at:%b %d %H:%M}\n{group.receiver}\n{group.severity}",
+            escape(group.summary[:160]),
+            f"{group.playbook or '-'}\n{group.incident_id or '-'}",
         )
     console.print(table)
     clock = summary.clock
