@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from store.schemas import FLAG_NAMES, Urgency
 from store.settings import get_settings
-from store.yaml_config import ConfigVersion, field_error, load_yaml_model, text_matching
+from store.yaml_config import ConfigVersion, ensure_unique_ids, field_error, load_yaml_model, text_matching
 
 __all__ = [
     "APPROVERS",
@@ -268,11 +268,7 @@ class ApprovalPolicy(BaseModel):
 
     @model_validator(mode="after")
     def _rule_ids_are_unique(self) -> ApprovalPolicy:
-        seen: set[str] = set()
-        for index, rule in enumerate(self.rules):
-            if rule.id in seen:
-                raise field_error(f"duplicate rule id {rule.id!r}; ids must be unique", "rules", index, "id")
-            seen.add(rule.id)
+        ensure_unique_ids((rule.id for rule in self.rules), "rules", "rule id")
         return self
 
     def requirement_for(

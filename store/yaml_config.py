@@ -7,7 +7,7 @@ Every config file (taxonomy, routing, cleaning, CSV mappings, playbooks, approva
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -20,6 +20,7 @@ __all__ = [
     "ConfigError",
     "ConfigIssue",
     "ConfigVersion",
+    "ensure_unique_ids",
     "field_error",
     "load_yaml_model",
     "parse_yaml_model",
@@ -70,6 +71,15 @@ def field_error(message: str, *at: str | int) -> PydanticCustomError:
     `raise field_error("duplicate id 'x'", "topics", 2, "id")`.
     """
     return PydanticCustomError("config_field", message, {"at": tuple(at)})
+
+
+def ensure_unique_ids(ids: Iterable[str], field: str, what: str) -> None:
+    """Blame the second occurrence of any id in the list `field` (its items' `id`), e.g. what="rule id"."""
+    seen: set[str] = set()
+    for index, value in enumerate(ids):
+        if value in seen:
+            raise field_error(f"duplicate {what} {value!r}; ids must be unique", field, index, "id")
+        seen.add(value)
 
 
 def _reject_unquoted_number(value: Any) -> Any:

@@ -18,7 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from store.settings import get_settings
 from store.taxonomy import Taxonomy
-from store.yaml_config import ConfigError, ConfigIssue, ConfigVersion, field_error, load_yaml_model, text_matching
+from store.yaml_config import (
+    ConfigError,
+    ConfigIssue,
+    ConfigVersion,
+    ensure_unique_ids,
+    field_error,
+    load_yaml_model,
+    text_matching,
+)
 
 __all__ = [
     "PLAYBOOK_IDS",
@@ -136,11 +144,7 @@ class AlertRulesConfig(BaseModel):
 
     @model_validator(mode="after")
     def _rule_ids_are_unique(self) -> AlertRulesConfig:
-        seen: set[str] = set()
-        for index, rule in enumerate(self.rules):
-            if rule.id in seen:
-                raise field_error(f"duplicate rule id {rule.id!r}; ids must be unique", "rules", index, "id")
-            seen.add(rule.id)
+        ensure_unique_ids((rule.id for rule in self.rules), "rules", "rule id")
         return self
 
     def topics_of(self, rule: AlertRule, taxonomy: Taxonomy) -> list[str]:
