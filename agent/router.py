@@ -15,6 +15,7 @@ from datetime import datetime
 from store.routing_config import RoutingConfig
 from store.schemas import CleanedReview, ReviewScore, Route, RouteDecision, Sentiment, Urgency
 from store.taxonomy import Taxonomy, TaxonomyLookupError
+from store.understanding_config import UnderstandingConfig
 
 __all__ = ["reason_code", "route_batch", "route_review"]
 
@@ -29,8 +30,13 @@ def route_review(
     taxonomy: Taxonomy,
     active_incident_skus: frozenset[str],
     now: datetime,
+    understanding: UnderstandingConfig | None = None,
 ) -> RouteDecision:
-    """Decide where one scored review goes; reasons are machine-readable codes such as `safety_flag`."""
+    """Decide where one scored review goes; reasons are machine-readable codes such as `safety_flag`.
+
+    With `understanding`, a review in a language the system does not understand goes to the human review queue
+    (`language_unsupported:<lang>`) instead of the agent, unless a high-severity reason (a flag) escalates it.
+    """
     if score.review_id != review.review_id:
         raise ValueError(f"score is for {score.review_id!r} but the review is {review.review_id!r}; pair them by id")
     high: list[str] = []
@@ -81,9 +87,12 @@ def route_review(
         severity = Urgency.high
     elif ambiguous:
         severity = _max(severity, Urgency.medium)
+    route = Route.agent if reasons else Route.done
+    if understanding is not None and not high and not understanding.understands(review.language):
+        route, reasons = Route.human, [f"language_unsupported:{review.language}", *incident, *ambiguous]
     return RouteDecision(
         review_id=review.review_id,
-        route=Route.agent if reasons else Route.done,
+        route=route,
         severity=severity,
         reasons=reasons,
         scorer_version=score.scorer_version,
@@ -99,12 +108,13 @@ def route_batch(
     taxonomy: Taxonomy,
     active_incident_skus: frozenset[str],
     now: datetime,
+    understanding: UnderstandingConfig | None = None,
 ) -> list[RouteDecision]:
     """Route reviews paired position by position with their scores (same length, same review ids)."""
     if len(reviews) != len(scores):
         raise ValueError(f"{len(reviews)} reviews but {len(scores)} scores; pass one score per review, in order")
     return [
-        route_review(review, score, config, taxonomy, active_incident_skus, now)
+        route_review(review, score, config, taxonomy, active_incident_skus, now, understanding)
         for review, score in zip(reviews, scores, strict=True)
     ]
 

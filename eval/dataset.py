@@ -4,6 +4,7 @@ the seeded demo stream with its injected ground truth."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.scorer import csv_split, seed_split
+from agent.scorer.dataset import food_split
 from eval.registry import dataset
 from store.settings import PROJECT_ROOT, Settings
 
@@ -84,11 +86,12 @@ class DatasetLoader(ABC):
 
 def resolve_data_path(text: str, base_dir: Path, settings: Settings | None = None) -> Path | None:
     """A dataset path: relative to the suite file, `${repo}/...`, or `${shared_csv}` (None when that is absent)."""
-    if text == "${shared_csv}":
-        from pipeline.factory import shared_csv_path
+    if text in ("${shared_csv}", "${shared_food_csv}"):
+        from pipeline.factory import shared_csv_path, shared_food_csv_path
         from store.settings import get_settings
 
-        return shared_csv_path(settings or get_settings())
+        find = shared_csv_path if text == "${shared_csv}" else shared_food_csv_path
+        return find(settings or get_settings())
     if text.startswith("${repo}/"):
         return PROJECT_ROOT / text.removeprefix("${repo}/")
     path = Path(text)
@@ -186,8 +189,9 @@ class ColumnSpec(BaseModel):
 class _SplitSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
-    by: Literal["csv_row_index", "seed_id"]
-    """`csv_row_index`: agent.scorer.csv_split of an integer column; `seed_id`: agent.scorer.seed_split of an id."""
+    by: Literal["csv_row_index", "seed_id", "food_row"]
+    """`csv_row_index`: agent.scorer.csv_split of an integer column; `seed_id`: agent.scorer.seed_split of an id;
+    `food_row`: agent.scorer.dataset.food_split of the food CSV's `row` column."""
     column: str
     """Column the split is computed from."""
     keep: Literal["train", "heldout"] = "heldout"
@@ -209,6 +213,8 @@ class _CsvArgs(BaseModel):
     """Keep only one side of a fixed train/held-out split."""
     require: list[str] = Field(default_factory=list)
     """Input fields that must be non-empty; other rows are skipped (as the pipeline drops empty reviews)."""
+    sample_percent: int = Field(default=100, ge=1, le=100)
+    """Keep a fixed pseudo-random share of the rows (by a hash of the case id): a small CI sample of a big split."""
 
 
 def _cell(row: Mapping[str, str], spec: str | ColumnSpec, where: str) -> Any:
@@ -228,12 +234,16 @@ def _cell(row: Mapping[str, str], spec: str | ColumnSpec, where: str) -> Any:
         raise DatasetError(f"{where}: column {spec.column!r} value {raw!r} is not a {spec.type}") from None
 
 
+def _sample_bucket(case_id: str) -> int:
+    return int(hashlib.sha256(f"sample:{case_id}".encode()).hexdigest()[:8], 16) % 100
+
+
 def _in_split(split: _SplitSpec, row: Mapping[str, str], where: str) -> bool:
     value = (row.get(split.column) or "").strip()
     if split.by == "seed_id":
         return seed_split(value) == split.keep
     try:
-        return csv_split(int(value)) == split.keep
+        return (food_split if split.by == "food_row" else csv_split)(int(value)) == split.keep
     except ValueError:
         raise DatasetError(f"{where}: split column {split.column!r} value {value!r} is not a row index") from None
 
@@ -259,9 +269,12 @@ class CsvLoader(DatasetLoader):
                 inputs = {key: _cell(row, spec, where) for key, spec in args.input.items()}
                 if any(not inputs.get(key) for key in args.require):
                     continue
+                case_id = f"{args.id_prefix}{_cell(row, args.id_column, where)}"
+                if args.sample_percent < 100 and _sample_bucket(case_id) >= args.sample_percent:
+                    continue
                 cases.append(
                     Case(
-                        id=f"{args.id_prefix}{_cell(row, args.id_column, where)}",
+                        id=case_id,
                         input=inputs,
                         target={key: _cell(row, spec, where) for key, spec in args.target.items()},
                         metadata={"dataset": context.name},

@@ -6,6 +6,8 @@ import logging
 from pathlib import Path
 
 from agent.scorer import FastScorer, TrainResult, load_current, train_scorer
+from agent.scorer.encoder import E5Encoder, EmbeddingCache, warm_embedding_cache
+from agent.scorer.semantic_training import SemanticTraining, default_cache_path
 from pipeline.adapters import IngestLimits
 from pipeline.clean import Cleaner, load_cleaning_config
 from pipeline.clock import Clock
@@ -15,8 +17,9 @@ from store.review_store import iter_human_labels
 from store.routing_config import load_routing_config
 from store.settings import PROJECT_ROOT, Settings
 from store.taxonomy import load_taxonomy
+from store.understanding_config import load_understanding_config
 
-__all__ = ["build_loop", "ensure_scorer", "retrain", "shared_csv_path"]
+__all__ = ["build_loop", "ensure_scorer", "retrain", "semantic_training", "shared_csv_path", "shared_food_csv_path"]
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +32,39 @@ def shared_csv_path(settings: Settings) -> Path | None:
     return candidate if candidate.exists() else None
 
 
+def shared_food_csv_path(settings: Settings) -> Path | None:
+    """The real Amazon food reviews CSV: `Settings.shared_food_csv`, else ../shared/data beside the checkout."""
+    if settings.shared_food_csv is not None:
+        return settings.shared_food_csv if settings.shared_food_csv.exists() else None
+    candidate = PROJECT_ROOT.parent / "shared" / "data" / "amazon_fine_food_6k.csv"
+    return candidate if candidate.exists() else None
+
+
+def semantic_training(settings: Settings) -> SemanticTraining | None:
+    """How `reviewops train` trains the semantic stage (None when it is switched off)."""
+    if not settings.semantic_stage:
+        return None
+    cache = EmbeddingCache(default_cache_path(settings.models_dir))
+    warm_embedding_cache(cache)
+    return SemanticTraining(
+        encoder=E5Encoder(threads=settings.semantic_threads),
+        taxonomy=load_taxonomy(settings.config_dir / "taxonomy.yaml"),
+        cache=cache,
+    )
+
+
 def retrain(settings: Settings, db: Database) -> TrainResult:
-    """Rebuild the scorer from the seed set, the real CSV's train split and the human labels in the store."""
+    """Rebuild the scorer from the seed set, the real CSVs' train splits and the human labels in the store."""
     with db.session() as session:
         human = list(iter_human_labels(session))
-    log.info("training the fast scorer (%d human labels from the store)", len(human))
+    log.info("training the scorer (%d human labels from the store)", len(human))
     return train_scorer(
-        settings.seed_dir / "labeled_reviews.jsonl", settings.models_dir, shared_csv_path(settings), extra_labels=human
+        settings.seed_dir / "labeled_reviews.jsonl",
+        settings.models_dir,
+        shared_csv_path(settings),
+        extra_labels=human,
+        food_path=shared_food_csv_path(settings),
+        semantic=semantic_training(settings),
     )
 
 
@@ -58,6 +87,8 @@ def build_loop(settings: Settings, clock: Clock | None = None, db: Database | No
         cleaner=Cleaner(load_cleaning_config(config_dir / "cleaning.yaml")),
         taxonomy=load_taxonomy(config_dir / "taxonomy.yaml"),
         routing=load_routing_config(config_dir / "routing.yaml"),
+        understanding=load_understanding_config(config_dir / "understanding.yaml"),
+        encoder=E5Encoder(threads=settings.semantic_threads) if settings.semantic_stage else None,
         limits=IngestLimits(
             max_text_chars=settings.max_text_chars, max_clock_skew_seconds=settings.max_clock_skew_seconds
         ),

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from agent.router import route_batch
 from agent.scorer import FastScorer
+from agent.scorer.cascade import CascadeItem, ScoringCascade
+from agent.scorer.encoder import SentenceEncoder
 from pipeline.adapters import IngestLimits, QuarantineError, parse_payload
 from pipeline.clean import Cleaner
 from pipeline.clock import Clock, SystemClock
@@ -38,6 +40,7 @@ from store.review_store import (
 from store.routing_config import RoutingConfig
 from store.schemas import ReviewEvent, ReviewStatus, Route
 from store.taxonomy import Taxonomy
+from store.understanding_config import UnderstandingConfig
 
 __all__ = ["BatchReport", "RawPayload", "ReviewLoop"]
 
@@ -65,6 +68,8 @@ class BatchReport:
     quarantined: Counter[str] = field(default_factory=Counter)
     silver: Counter[str] = field(default_factory=Counter)
     scored: int = 0
+    stages: Counter[str] = field(default_factory=Counter)
+    """Reviews per cascade stage that scored them last (`first_pass`, `semantic`)."""
     routed: Counter[str] = field(default_factory=Counter)
     route_reasons: Counter[str] = field(default_factory=Counter)
     gold: int = 0
@@ -77,6 +82,7 @@ class BatchReport:
         self.quarantined.update(other.quarantined)
         self.silver.update(other.silver)
         self.scored += other.scored
+        self.stages.update(other.stages)
         self.routed.update(other.routed)
         self.route_reasons.update(other.route_reasons)
         self.gold += other.gold
@@ -90,6 +96,7 @@ class BatchReport:
             "quarantined": dict(self.quarantined),
             "silver": dict(self.silver),
             "scored": self.scored,
+            "stages": dict(self.stages),
             "routed": dict(self.routed),
             "gold": self.gold,
         }
@@ -109,6 +116,8 @@ class ReviewLoop:
         clock: Clock | None = None,
         active_incident_skus: Callable[[], frozenset[str]] = frozenset,
         gold: GoldConfig | None = GoldConfig(),
+        understanding: UnderstandingConfig | None = None,
+        encoder: SentenceEncoder | None = None,
     ) -> None:
         self.db = db
         self.scorer = scorer
@@ -120,6 +129,9 @@ class ReviewLoop:
         self.active_incident_skus = active_incident_skus
         self.gold = gold
         """What gold counts; None leaves gold to `reviewops alerts rebuild-gold`."""
+        self.understanding = understanding
+        """The cascade and language policy; None scores with the first pass alone and routes every language alike."""
+        self.cascade = ScoringCascade(scorer, understanding, encoder) if understanding is not None else None
         self.prime_cleaner()
 
     def prime_cleaner(self) -> None:
@@ -186,13 +198,24 @@ class ReviewLoop:
         to_score = [c for c in cleaned if c.status is ReviewStatus.clean]
         if not to_score:
             return
-        scores = self.scorer.score_batch(
-            [(c.review_id, c.title, c.text, c.rating) for c in to_score], now=self.clock.now()
-        )
+        if self.cascade is not None:
+            items = [CascadeItem(c.review_id, c.title, c.text, c.rating, c.language) for c in to_score]
+            scores = self.cascade.score_batch(items, now=self.clock.now())
+        else:
+            scores = self.scorer.score_batch(
+                [(c.review_id, c.title, c.text, c.rating) for c in to_score], now=self.clock.now()
+            )
         insert_scores(session, scores)
         report.scored += len(scores)
+        report.stages.update(s.stage for s in scores)
         decisions = route_batch(
-            to_score, scores, self.routing, self.taxonomy, self.active_incident_skus(), now=self.clock.now()
+            to_score,
+            scores,
+            self.routing,
+            self.taxonomy,
+            self.active_incident_skus(),
+            now=self.clock.now(),
+            understanding=self.understanding,
         )
         insert_routes(session, decisions)
         report.routed.update(d.route.value for d in decisions)

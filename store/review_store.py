@@ -170,6 +170,7 @@ def insert_scores(session: Session, scores: Sequence[ReviewScore]) -> None:
                 "flags": s.flags,
                 "flag_rules": s.flag_rules,
                 "scored_at": s.scored_at,
+                "stage": s.stage,
             }
             for s in scores
         ],

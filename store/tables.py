@@ -140,6 +140,8 @@ class ReviewScoreRow(Base):
     flags: Mapped[dict[str, Any]] = mapped_column(JSON)
     flag_rules: Mapped[dict[str, Any]] = mapped_column(JSON)
     scored_at: Mapped[datetime]
+    stage: Mapped[str] = mapped_column(String(16), default="first_pass", server_default="first_pass")
+    """The cascade stage that scored it last: `first_pass` or `semantic`."""
 
 
 class RouteDecisionRow(Base):

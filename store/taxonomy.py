@@ -76,7 +76,10 @@ class Topic(BaseModel):
     description: str = Field(min_length=1)
     """What belongs under this topic (and what does not); the labelling guideline."""
     keywords: list[str] = Field(default_factory=list)
-    """Example phrases: documentation and labelling hints, not a matching rule."""
+    """Short phrases of the topic across product categories; the semantic stage scores reviews against them."""
+    examples: list[str] = Field(default_factory=list)
+    """A few short example complaints (any language); with the description and keywords they form the topic's
+    prototype, so a review is placed in a category nobody trained on (agent/scorer/semantic.py)."""
     severity: Urgency
     """How bad a confident, non-positive review about this topic is: `low`, `medium` or `high`."""
     owner: Owner | None = None
@@ -125,7 +128,9 @@ class FlagDef(BaseModel):
     description: str = Field(min_length=1)
     """What fires the flag."""
     keywords: list[str] = Field(default_factory=list)
-    """Example phrases; documentation and hints only."""
+    """Short phrases of the flag; part of its semantic prototype with `examples`."""
+    examples: list[str] = Field(default_factory=list)
+    """Example reports in several languages; the semantic stage raises the flag on reviews close to them."""
     severity: Urgency
     """How bad a review carrying this flag is."""
     owner: Owner

@@ -25,7 +25,9 @@ __all__ = [
     "Split",
     "StarReview",
     "csv_split",
+    "food_split",
     "heldout_texts",
+    "load_food_reviews",
     "load_labeled_reviews",
     "load_star_reviews",
     "normalized_text",
@@ -78,6 +80,11 @@ def seed_split(example_id: str) -> Split:
 def csv_split(row_index: int) -> Split:
     """The fixed split of a star-rated CSV row: ~20% held out, by a hash of its row index."""
     return "heldout" if _bucket(f"csv:{row_index}") < CSV_HELDOUT_PERCENT else "train"
+
+
+def food_split(row: int) -> Split:
+    """The fixed split of a food-review CSV row: ~20% held out, by a hash of its `row` number."""
+    return "heldout" if _bucket(f"food:{row}") < CSV_HELDOUT_PERCENT else "train"
 
 
 def review_document(title: str, text: str) -> str:
@@ -192,6 +199,8 @@ class StarReview(NamedTuple):
     rating: int
     sentiment: Sentiment
     split: Split
+    corpus: str = "clothing"
+    """Which star-rated dataset the row comes from (`clothing`, `food`): the domain of cross-domain splits."""
 
     @property
     def document(self) -> str:
@@ -228,6 +237,35 @@ def load_star_reviews(csv_path: Path) -> list[StarReview]:
                     stars_to_sentiment(rating),
                     csv_split(row_index),
                 )
+            )
+    return reviews
+
+
+_FOOD_COLUMNS = ("row", "Score", "Summary", "Text")
+_HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def load_food_reviews(csv_path: Path) -> list[StarReview]:
+    """Read the Amazon fine food reviews CSV (row, Score, Summary, Text); `<br />` breaks become spaces."""
+    with csv_path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in _FOOD_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise LabeledDataError(f"{csv_path}: missing column(s) {missing}; expected {list(_FOOD_COLUMNS)}")
+        reviews: list[StarReview] = []
+        for line_no, row in enumerate(reader, start=2):
+            text = _SPACES.sub(" ", _HTML_BREAK.sub(" ", row["Text"] or "")).strip()
+            if not text:
+                continue
+            try:
+                row_number, rating = int(row["row"]), int(row["Score"])
+            except ValueError:
+                raise LabeledDataError(
+                    f"{csv_path}:{line_no}: row {row['row']!r} or Score {row['Score']!r} is not an integer"
+                ) from None
+            title = (row["Summary"] or "").strip()
+            reviews.append(
+                StarReview(row_number, title, text, rating, stars_to_sentiment(rating), food_split(row_number), "food")
             )
     return reviews
 

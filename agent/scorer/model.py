@@ -16,6 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from agent.scorer.dataset import SENTIMENT_LABELS, TOPIC_LABELS, URGENCY_LABELS, review_document
 from agent.scorer.lexicon import RULES, match_rules
+from agent.scorer.semantic import SemanticHeads
 from agent.scorer.sentiment import SentimentStack
 from store.schemas import FLAG_NAMES, LabelScore, ReviewScore, Sentiment, Urgency
 
@@ -25,6 +26,7 @@ __all__ = [
     "ESCALATING_FLAGS",
     "MANIFEST_FILE",
     "MODEL_FILE",
+    "SEMANTIC_FILE",
     "FastScorer",
     "ScorerNotTrainedError",
     "ScorerParams",
@@ -33,6 +35,8 @@ __all__ = [
 
 ARTIFACT_FORMAT = 2
 MODEL_FILE = "model.joblib"
+SEMANTIC_FILE = "semantic.joblib"
+"""The semantic stage's heads (agent/scorer/semantic.py), present when the artifact was trained with them."""
 MANIFEST_FILE = "manifest.json"
 CURRENT_FILE = "CURRENT"
 
@@ -99,7 +103,9 @@ def _sigmoid(values: np.ndarray) -> np.ndarray:
 class FastScorer:
     """Scores reviews in batches; every output carries a calibrated probability and the artifact version."""
 
-    def __init__(self, version: str, params: ScorerParams, manifest: dict[str, Any]) -> None:
+    def __init__(
+        self, version: str, params: ScorerParams, manifest: dict[str, Any], semantic: SemanticHeads | None = None
+    ) -> None:
         expected = (*TOPIC_LABELS, *FLAG_NAMES)
         if params.binary_labels != expected:
             raise ScorerNotTrainedError(
@@ -108,6 +114,8 @@ class FastScorer:
             )
         self.version: str = version
         self.manifest: dict[str, Any] = manifest
+        self.semantic: SemanticHeads | None = semantic
+        """The semantic stage's heads trained with this artifact, if any (agent/scorer/cascade.py runs them)."""
         self._params = params
         self._n_topics = len(TOPIC_LABELS)
         self.flag_thresholds: dict[str, float] = {
@@ -125,7 +133,9 @@ class FastScorer:
             )
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         params = ScorerParams.from_payload(joblib.load(model_path), model_path)
-        return cls(str(manifest["version"]), params, manifest)
+        semantic_path = path / SEMANTIC_FILE
+        semantic = joblib.load(semantic_path) if semantic_path.is_file() else None
+        return cls(str(manifest["version"]), params, manifest, semantic)
 
     def raised_flags(self, score: ReviewScore) -> list[str]:
         """The flags this scorer raises on `score`: a lexicon rule fired or the probability reached its threshold."""

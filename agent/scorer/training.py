@@ -29,19 +29,22 @@ from agent.scorer.dataset import (
     LabeledReview,
     StarReview,
     heldout_texts,
+    load_food_reviews,
     load_labeled_reviews,
     load_star_reviews,
     normalized_text,
     parse_labeled_rows,
 )
 from agent.scorer.lexicon import LEXICON_VERSION, RULES, match_rules
-from agent.scorer.model import CURRENT_FILE, MANIFEST_FILE, MODEL_FILE, ScorerParams
+from agent.scorer.model import CURRENT_FILE, MANIFEST_FILE, MODEL_FILE, SEMANTIC_FILE, ScorerParams
+from agent.scorer.semantic import SemanticHeads
+from agent.scorer.semantic_training import SemanticTraining, train_semantic
 from agent.scorer.sentiment import PROXY_STARS, SentimentConfig, fit_sentiment, fit_temperature, macro_f1
 from store.schemas import FLAG_NAMES
 
 __all__ = ["CODE_VERSION", "TrainConfig", "TrainResult", "train_scorer"]
 
-CODE_VERSION = "fast-scorer-4"
+CODE_VERSION = "fast-scorer-5"
 """Bump when training or scoring logic changes: it is part of the version hash."""
 
 
@@ -220,13 +223,17 @@ def _digest(seed: Sequence[LabeledReview], extras: Sequence[LabeledReview], star
     return h.hexdigest()
 
 
-def _write_artifact(out_dir: Path, version: str, params: ScorerParams, manifest: dict[str, Any]) -> Path:
+def _write_artifact(
+    out_dir: Path, version: str, params: ScorerParams, manifest: dict[str, Any], semantic: SemanticHeads | None
+) -> Path:
     """Write `<out_dir>/<version>/` atomically, then point CURRENT at it."""
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / f".staging-{version}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     joblib.dump(params.to_payload(), staging / MODEL_FILE, compress=3)
+    if semantic is not None:
+        joblib.dump(semantic, staging / SEMANTIC_FILE, compress=3)
     (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     final = out_dir / version
     if final.exists():
@@ -244,15 +251,21 @@ def train_scorer(
     csv_path: Path | None,
     extra_labels: Sequence[Mapping[str, Any]] = (),
     config: TrainConfig | None = None,
+    food_path: Path | None = None,
+    semantic: SemanticTraining | None = None,
 ) -> TrainResult:
     """Train every head on the train splits only (held-out rows are never read into training) and save a version.
 
-    `extra_labels` are human labels from the db in the seed JSONL schema; any whose id or text is held out is dropped.
+    `csv_path` is the clothing CSV and `food_path` the food CSV (both star-rated, either may be None); `extra_labels`
+    are human labels from the db in the seed JSONL schema; any whose id or text is held out is dropped. With
+    `semantic`, the semantic stage's heads are trained too and saved beside the first pass (the cascade uses both).
     """
     cfg = config or TrainConfig()
     started = time.perf_counter()
     seed_all = load_labeled_reviews(seed_path)
     stars_all = load_star_reviews(csv_path) if csv_path is not None else []
+    if food_path is not None:
+        stars_all += load_food_reviews(food_path)
     blocked_texts = heldout_texts(seed_all, stars_all)
     blocked_ids = {e.id for e in seed_all if e.split == "heldout"}
     extras_all = parse_labeled_rows(extra_labels, "extra_labels")
@@ -314,11 +327,13 @@ def train_scorer(
         platt_intercept=np.array([h.platt[1] for h in binary.values()]),
         thresholds=np.array([h.threshold for h in binary.values()]),
     )
+    semantic_heads, semantic_report = train_semantic(seed, stars, semantic, cfg.seed) if semantic else (None, None)
     identity = {
         "code": CODE_VERSION,
         "lexicon": LEXICON_VERSION,
         "config": cfg.model_dump(mode="json"),
         "data": _digest(seed, extras, stars),
+        "semantic": semantic.identity() if semantic else None,
     }
     version = "fs-" + hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
     counts = {
@@ -335,6 +350,7 @@ def train_scorer(
         "sentiment": sentiment_report,
         "urgency": urgency.report,
         "binary_heads": {label: head.report for label, head in binary.items()},
+        "semantic": semantic_report,
     }
     created_at = datetime.now(UTC)
     manifest = {
@@ -346,13 +362,15 @@ def train_scorer(
         "inputs": {
             "seed_path": str(seed_path),
             "csv_path": str(csv_path) if csv_path else None,
+            "food_path": str(food_path) if food_path else None,
             "data": identity["data"],
         },
         "counts": counts,
         "metrics": metrics,
         "lexicon_rules": [{"name": r.name, "flag": r.flag, "precision_prior": r.precision_prior} for r in RULES],
+        "semantic": semantic.identity() if semantic else None,
     }
-    final = _write_artifact(out_dir, version, params, manifest)
+    final = _write_artifact(out_dir, version, params, manifest, semantic_heads)
     size = sum(p.stat().st_size for p in final.iterdir())
     return TrainResult(
         version=version,

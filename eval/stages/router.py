@@ -9,12 +9,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.router import reason_code, route_batch
+from agent.scorer.cascade import CascadeItem
 from eval.cache import CaseContext
 from eval.dataset import Case, Dataset, resolve_data_path
 from eval.registry import stage
 from eval.runlog import StageIdentity
 from eval.stages.base import EVAL_CLOCK, Stage
-from eval.stages.fast_scorer import resolve_scorer, scorer_identity
+from eval.stages.fast_scorer import build_cascade, resolve_scorer, scorer_identity
 from store.routing_config import load_routing_config
 from store.schemas import Channel, CleanedReview
 from store.taxonomy import load_taxonomy
@@ -34,7 +35,7 @@ def review_from_input(case: Case) -> CleanedReview:
         rating=case.input.get("rating"),
         title=str(case.input.get("title") or ""),
         text=str(case.input["text"]),
-        language="en",
+        language=str(case.input.get("language") or "en"),
         created_at=EVAL_CLOCK,
         received_at=EVAL_CLOCK,
         cleaned_at=EVAL_CLOCK,
@@ -69,6 +70,7 @@ class RouterStage(Stage):
 
     def prepare(self, dataset: Dataset) -> StageIdentity:
         self.scorer, details = resolve_scorer(self.ctx)
+        self.cascade = build_cascade(self.ctx, self.scorer)
         self.routing = load_routing_config(self._config_path(self.args.routing, "routing.yaml"))
         self.taxonomy = load_taxonomy(self._config_path(self.args.taxonomy, "taxonomy.yaml"))
         identity = scorer_identity("router", self.scorer, details)
@@ -78,9 +80,12 @@ class RouterStage(Stage):
 
     def solve(self, cases: Sequence[Case], calls: CaseContext) -> list[dict[str, Any]]:
         reviews = [review_from_input(c) for c in cases]
-        scores = self.scorer.score_batch([(r.review_id, r.title, r.text, r.rating) for r in reviews], EVAL_CLOCK)
+        items = [CascadeItem(r.review_id, r.title, r.text, r.rating, r.language) for r in reviews]
+        scores = self.cascade.score_batch(items, EVAL_CLOCK)
         skus = frozenset(self.args.active_incident_skus)
-        decisions = route_batch(reviews, scores, self.routing, self.taxonomy, skus, EVAL_CLOCK)
+        decisions = route_batch(
+            reviews, scores, self.routing, self.taxonomy, skus, EVAL_CLOCK, understanding=self.cascade.config
+        )
         return [
             {
                 "route": d.route.value,
@@ -88,6 +93,7 @@ class RouterStage(Stage):
                 "reasons": d.reasons,
                 "reason_codes": sorted({reason_code(r) for r in d.reasons}),
                 "sentiment": s.sentiment.value,
+                "stage": s.stage,
                 "flags": self.scorer.raised_flags(s),
             }
             for d, s in zip(decisions, scores, strict=True)

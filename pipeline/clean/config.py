@@ -6,6 +6,7 @@ YAML is where the business edits them.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 from typing import Annotated
@@ -64,7 +65,8 @@ class PiiConfig(BaseModel):
 
     street_type_words: _Phrases = (
         "rue", "avenue", "boulevard", "bd", "chemin", "place", "quai", "allée", "impasse", "via", "viale", "piazza",
-        "corso", "calle", "avenida", "paseo", "plaza", "carrer", "rua", "travessa", "praça", "alameda", "largo",
+        "corso", "calle", "c/", "avenida", "avda", "av", "paseo", "plaza", "carrer", "rua", "travessa", "praça",
+        "alameda", "largo",
     )  # fmt: skip
     """Words that open a street name in Romance languages: `Via Roma 12`, `Calle de Alcalá 45`, `12 rue de Rivoli`.
 
@@ -73,6 +75,61 @@ class PiiConfig(BaseModel):
 
     mask_iban: bool = True
     """Also mask IBANs (checksum-validated) as `[IBAN]`."""
+
+    mask_names: bool = True
+    """Also mask person names as `[NAME]` (after cues, next to addresses, sign-offs, known first names)."""
+
+    name_locales: tuple[Annotated[str, Field(pattern=r"^[a-z]{2}_[A-Z]{2}$")], ...] = (
+        "en_US", "en_GB", "en_IE", "en_IN", "de_DE", "de_AT", "de_CH", "es_ES", "es_MX", "fr_FR", "fr_BE",
+        "it_IT", "pt_PT", "pt_BR", "nl_NL", "nl_BE", "pl_PL",
+    )  # fmt: skip
+    """Faker locales whose first-name and surname lists are loaded (shipped in the Faker wheel)."""
+
+    name_exceptions: _Phrases = (
+        # the store, and brands or product lines named like people
+        "Retailer", "Maeve", "Pilcro", "Lucky", "Tracy Reese", "Eva Franco", "Isabella Sinclair", "Tory Burch",
+        "Tommy Hilfiger", "Calvin Klein", "Ralph Lauren", "Michael Kors", "Kate Spade", "Marc Jacobs",
+        "Stella McCartney", "Vera Wang", "Eileen Fisher", "Lilly Pulitzer", "Jessica Simpson", "Nicole Miller",
+        "Karen Millen", "Hugo Boss", "Anna Sui", "Nina Ricci", "Ted Baker", "Betsey Johnson", "Mara Hoffman",
+        "Earl Grey",
+        # colours
+        "Rose", "Olive", "Ruby", "Amber", "Jade", "Coral", "Hazel", "Jasmine", "Lily", "Daisy", "Iris", "Heather",
+        "Holly", "Ivy", "Marine", "Sienna", "Rosa", "Bianca", "Blanca", "Crystal", "Diamond", "Rosemary", "Basil",
+        "Sandy", "Misty", "Dawn", "Ginger", "Honey", "Pearl", "Violet", "Scarlet",
+        # months, seasons, holidays
+        "April", "May", "June", "July", "August", "Summer", "Autumn", "Noel", "Valentine", "Easter", "Christmas",
+        # places
+        "Florence", "Sydney", "Austin", "Chelsea", "Madison", "Savannah", "Georgia", "Virginia", "Carolina",
+        "Dakota", "Jordan", "Israel", "Siena", "Milan", "Lourdes", "Regina", "Paris", "India", "Asia", "Brooklyn",
+        "France",
+        # words that are also first names somewhere
+        "Tea", "Can", "Don", "Said", "Else", "Lean", "Edit", "Theres", "Maxi", "Ole", "Mart", "German", "Jet",
+        "Forum", "Feline", "Ale", "Angel", "Destiny", "Faith", "Grace", "Joy", "Hope", "Eden", "Van", "Wolf", "Cal",
+        "Star", "Sunny",
+    )  # fmt: skip
+    """Words and runs of words never masked as a name, matched case-insensitively, unless a title or a
+    self-introduction names them ("Mrs Rose"): brands named like people, colours, months, places."""
+
+    brand_nouns: _Phrases = (
+        "top", "tops", "dress", "dresses", "jeans", "jean", "denim", "pants", "trousers", "shorts", "skirt", "shirt",
+        "tee", "blouse", "sweater", "cardigan", "jacket", "coat", "vest", "suit", "belt", "bag", "purse", "shoes",
+        "boots", "sandals", "sneakers", "heels", "bra", "swimsuit", "scarf", "watch", "perfume", "brand",
+        "brands", "line", "collection", "label", "design", "designs", "style", "product", "products", "store",
+        "stores", "shop", "outlet", "size", "sizes", "sizing", "fit", "color", "colour", "colors", "colours",
+        "tea", "coffee", "sauce", "mix", "chips", "cereal", "bars", "chocolate", "candy", "cookies", "snacks",
+        "kleid", "hose", "jacke", "größe", "farbe", "marke", "vestido", "talla", "marca", "robe", "taille", "couleur",
+        "marque", "vestito", "taglia", "colore", "tamanho", "cor", "jurk", "maat", "kleur", "merk",
+    )  # fmt: skip
+    """Nouns (lowercase) after which a name reads as a brand ("Tommy Hilfiger top"); one before it marks a
+    colour or size ("la couleur Rose")."""
+
+    @field_validator("name_locales")
+    @classmethod
+    def _locales_have_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for index, locale in enumerate(value):
+            if importlib.util.find_spec(f"faker.providers.person.{locale}") is None:
+                raise field_error(f"Faker has no person names for {locale!r} (see faker/providers/person/)", index)
+        return value
 
     @field_validator("order_number_patterns")
     @classmethod

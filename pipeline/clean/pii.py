@@ -1,9 +1,10 @@
-"""PII masking: emails, phones, payment cards, IBANs, street addresses and order numbers become tokens.
+"""PII masking: emails, phones, payment cards, IBANs, street addresses, order numbers and names become tokens.
 
 Detectors are tuned for precision on review text: sizes ("5'8\"", "34DD"), prices, dates and SKUs stay.
 Card numbers must pass Luhn and IBANs mod-97, so order numbers and SKUs are not taken for them. Addresses
 come in two families: number first (US/UK "1234 N Main St", French "12 rue de Rivoli") and name first
 (German/Dutch/Nordic "Hauptstraße 5", Romance "Via Roma 12"), each with an optional postal code and city.
+Person names run last, so a name next to a masked address is seen as one (see `pipeline.clean.names`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pipeline.clean.config import PiiConfig
+from pipeline.clean.names import NAME_TOKEN, NameRules, compile_name_rules, mask_names
 
 __all__ = ["MASK_TOKENS", "PiiPatterns", "compile_pii_patterns", "mask_pii"]
 
@@ -23,6 +25,7 @@ MASK_TOKENS: dict[str, str] = {
     "card": "[CARD]",
     "phone": "[PHONE]",
     "address": "[ADDRESS]",
+    "name": NAME_TOKEN,
 }
 """PII kind -> the token that replaces it in title and text."""
 
@@ -69,6 +72,21 @@ _EUROPEAN_POSTAL_CITY = (
     rf"(?:,?\s+(?:[A-Z]{{1,2}}-)?(?:\d{{4}}\s?[A-Z]{{2}}|\d{{3}}\s\d{{2}}|\d{{2}}-\d{{3}}|\d{{4}}-\d{{3}}|\d{{4,5}})\b"
     rf"(?:\s+{_NAME}(?:[ -](?:{_NAME}|am|an|der|bei|im|sur|sous|en|de|del|la|le)){{0,2}})?)?"
 )
+# Any street name when a postal code and city follow the house number: "Unter den Linden 77, 10117 Berlin",
+# "Damrak 1, 1012 LG Amsterdam", "Am Markt 3, 04109 Leipzig" (no street word to go by).
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul"
+    "|aug|sept?|oct|nov|dec|januar|jänner|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril"
+    "|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto"
+    "|septiembre|setiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre"
+    "|ottobre|dicembre|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|dezembro|januari|februari|maart"
+    "|mei|augustus"
+)
+_STREET_BEFORE_POSTAL_CITY = re.compile(
+    rf"\b(?!(?i:{_MONTHS})\b)[{_UPPER}][\w'’-]*(?:\s+(?:(?:den|der|dem|am|an|im|zum|zur|de|la|del|van|da|do)\s+)?[{_UPPER}][\w'’-]*){{0,2}}"
+    rf"\s+{_HOUSE_NUMBER},?\s+(?:[A-Z]{{1,2}}-)?(?:\d{{4}}\s?[A-Z]{{2}}|\d{{4}}-\d{{3}}|\d{{4,5}})\b\s+[{_UPPER}][\w'’-]+"
+)  # a date ("March 3, 2011 Amazon") is no street
+_POSTAL_CITY_GATE = re.compile(r"\d,?\s+(?:[A-Z]{1,2}-)?\d{4}")
 _UNIT_BEFORE_ADDRESS = re.compile(
     rf"\b(?:Flat|Apt|Apartment|Unit|Suite)\.?\s+[A-Za-z0-9-]{{1,5}},?\s+{re.escape(MASK_TOKENS['address'])}"
 )
@@ -98,6 +116,8 @@ class PiiPatterns:
     street_name_suffixes: tuple[str, ...]
     """Lowercase endings ("straße", "gracht", "str."): a word ending so before a number opens the European gate."""
     mask_iban: bool = True
+    names: NameRules | None = None
+    """Person-name rules; None when name masking is switched off."""
 
 
 def compile_pii_patterns(config: PiiConfig | None = None) -> PiiPatterns:
@@ -111,9 +131,10 @@ def compile_pii_patterns(config: PiiConfig | None = None) -> PiiPatterns:
         address=_address_pattern(suffixes),
         address_words=frozenset((*suffixes, *_LOWERCASE_SUFFIXES, "Box", "BOX")),
         european_address=_european_address_pattern(config.street_name_suffixes, type_words),
-        street_type_words=frozenset(type_words),
+        street_type_words=frozenset(word.translate(_PUNCTUATION_TO_SPACE).strip() for word in type_words),
         street_name_suffixes=tuple(sorted({suffix.lower() for suffix in config.street_name_suffixes})),
         mask_iban=config.mask_iban,
+        names=compile_name_rules(config) if config.mask_names else None,
     )
 
 
@@ -133,8 +154,17 @@ def mask_pii(text: str, patterns: PiiPatterns) -> tuple[str, list[str]]:
             text, count = pattern.subn(MASK_TOKENS["order"], text)
             if count and "order" not in kinds:
                 kinds.append("order")
-    if not has_digit:  # every other kind carries digits
-        return text, kinds
+    if has_digit:  # every kind but names carries digits
+        text = _mask_numbers_and_addresses(text, patterns, kinds)
+    if patterns.names is not None:
+        text, names = mask_names(text, patterns.names)
+        if names:
+            kinds.append("name")
+    return text, kinds
+
+
+def _mask_numbers_and_addresses(text: str, patterns: PiiPatterns, kinds: list[str]) -> str:
+    """Mask IBANs, phones, cards and street addresses (the detectors that need a digit), appending to `kinds`."""
     if patterns.mask_iban and _IBAN_GATE.search(text):
         text = _mask_validated(text, _IBAN, "iban", _valid_iban, kinds, split=" ")
     if _NUMBER_GATE.search(text):
@@ -152,9 +182,12 @@ def mask_pii(text: str, patterns: PiiPatterns) -> tuple[str, list[str]]:
     if not patterns.street_type_words.isdisjoint(words) or _street_name_before_number(text, patterns):
         text, european = patterns.european_address.subn(MASK_TOKENS["address"], text)
         count += european
+    if _POSTAL_CITY_GATE.search(text):
+        text, named = _STREET_BEFORE_POSTAL_CITY.subn(MASK_TOKENS["address"], text)
+        count += named
     if count:
         kinds.append("address")
-    return text, kinds
+    return text
 
 
 def _street_name_before_number(text: str, patterns: PiiPatterns) -> bool:
@@ -267,7 +300,8 @@ def _address_pattern(suffix_forms: Sequence[str]) -> re.Pattern[str]:
         r"(?:,\s*[A-Z][A-Za-z.'-]*(?:\s[A-Z][A-Za-z.'-]*){0,2},?\s+"
         rf"(?:{_UK_POSTCODE}|[A-Z]{{2}}(?:\s+\d{{5}}(?:-\d{{4}})?)?)\b)?"
     )
-    street = rf"{number}\s+{direction}(?:{name}\s+){{1,3}}(?:{suffix})\b\.?{unit}{city}"
+    after_direction = r"(?:\s+(?:NE|NW|SE|SW|[NSEW])\b\.?)?"  # "1600 Pennsylvania Ave NW"
+    street = rf"{number}\s+{direction}(?:{name}\s+){{1,3}}(?:{suffix})\b\.?{after_direction}{unit}{city}"
     lower_street = rf"{number}\s+(?:[a-z]+\s+){{1,2}}(?:{lower_suffix})\b\.?"
     po_box = r"\bP\.?\s?O\.?\s+Box\s+\d+"
     return re.compile(f"{street}|{lower_street}|{po_box}")
@@ -287,5 +321,5 @@ def _european_address_pattern(name_suffixes: Sequence[str], type_forms: Sequence
     # The name needs a capital then a small letter, so "via UPS 2" is not read as a street.
     romance_name = rf"{_PARTICLES}*[{_UPPER}][a-zß-öø-ÿ'’][\w'’-]*(?:[\s-]+{_PARTICLES}*{_NAME}){{0,3}}"
     type_then_number = rf"\b(?:{street_type})\.?\s+{romance_name},?\s+{_HOUSE_NUMBER}{_NOT_A_QUANTITY}"
-    number_then_type = rf"\b\d{{1,5}}[a-zA-Z]?,?\s+(?:{street_type})\.?\s+{romance_name}"
+    number_then_type = rf"\b\d{{1,5}}[a-zA-Z]?(?:\s+(?:bis|ter|quater))?,?\s+(?:{street_type})\.?\s+{romance_name}"
     return re.compile(f"(?:{name_first}|{type_then_number}|{number_then_type}){_EUROPEAN_POSTAL_CITY}")
