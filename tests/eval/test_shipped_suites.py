@@ -58,7 +58,7 @@ def test_without_a_current_scorer_one_is_trained_into_the_run_and_reused_on_resu
 ) -> None:
     trained: list[Path] = []
 
-    def fake_train(seed_path: Path, out_dir: Path, csv_path: Path | None) -> object:
+    def fake_train(seed_path: Path, out_dir: Path, csv_path: Path | None, **_: object) -> object:
         trained.append(out_dir)  # stands in for the ~minute of real training: copy the session's artifact
         shutil.copytree(trained_models_dir, out_dir, symlinks=True)
         return SimpleNamespace(seconds=0.0)

@@ -90,7 +90,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_default_taxonomy_is_published_with_a_yyyy_mm_version() -> None:
     taxonomy = load_taxonomy()
     assert taxonomy.status == "published"
-    assert taxonomy.version == "2026.11"
+    assert taxonomy.version == "2026.12"
 
 
 def test_shipped_taxonomy_has_exactly_the_canonical_domains_and_leaf_ids(current: Taxonomy) -> None:
@@ -150,7 +150,7 @@ def test_topic_fields_carry_their_docstrings_as_descriptions() -> None:
 
     assert (
         Topic.model_fields["keywords"].description
-        == "Example phrases: documentation and labelling hints, not a matching rule."
+        == "Short phrases of the topic across product categories; the semantic stage scores reviews against them."
     )
 
 

@@ -261,6 +261,7 @@ def test_order_number_patterns_come_from_config() -> None:
         "Norwegian 5 stars, the wool is lovely",
         "The Renegade 2 is my favourite sneaker",
         "Place 2 orders and you get free shipping",
+        "January 3, 2011 I purchased these, OCTOBER 03, 2012 Bought more",
     ],
 )
 def test_sizes_prices_dates_and_skus_stay_unmasked(text: str) -> None:
@@ -287,6 +288,8 @@ def test_order_patterns_without_digits_run_when_min_digits_is_zero() -> None:
         "12 oak ave",
         "22 Baker Street, London NW1 6XE",
         "Flat 3, 14 Church Lane, Leeds LS2 7EW",
+        "1600 Pennsylvania Ave NW, Washington, DC 20500",
+        "Flat 2B, 7 Station Road, Bristol BS1 4DJ",
     ],
 )
 def test_street_addresses_are_masked(address: str) -> None:
@@ -312,6 +315,12 @@ def test_street_addresses_are_masked(address: str) -> None:
         "Avenida da Liberdade 110",
         "Avenue Louise 54, 1050 Bruxelles",
         "12 rue de Rivoli, 75001 Paris",
+        "3 bis rue Lepic",
+        "C/ Mayor 5, 28013 Madrid",
+        "Av. da Liberdade 110, 1250-146 Lisboa",
+        "Unter den Linden 77, 10117 Berlin",
+        "Am Markt 3, 04109 Leipzig",
+        "Damrak 1, 1012 LG Amsterdam",
     ],
 )
 def test_european_street_addresses_are_masked_with_postal_code_and_city(address: str) -> None:
