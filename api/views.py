@@ -40,6 +40,11 @@ def render_status(console: Console, status: LoopStatus) -> None:
         "scored": status.scored,
         **{f"  routed {k}": _share(v, routed_total) for k, v in sorted(status.routed_by_route.items())},
         **{f"  agent queue {k}": v for k, v in sorted(status.agent_queue_by_status.items())},
+        **{f"  scored by {k}": _share(v, status.scored) for k, v in sorted(status.scored_by_stage.items())},
+        **{
+            f"  language {lang}": ", ".join(f"{route} {n}" for route, n in sorted(routes.items()))
+            for lang, routes in sorted(status.routes_by_language.items(), key=lambda item: -sum(item[1].values()))[:12]
+        },
         "not yet indexed": status.unindexed,
         "newest review received": status.newest_received_at.isoformat() if status.newest_received_at else "-",
     }

@@ -65,6 +65,17 @@ class StoreStatusCollector(Collector):
         for key, n in status.routed_by_route.items():
             routed.add_metric([key], n)
         yield routed
+        by_language = GaugeMetricFamily(
+            "reviewops_store_routed_by_language", "Routed reviews by language and route", labels=["language", "route"]
+        )
+        for language, routes in status.routes_by_language.items():
+            for route, n in routes.items():
+                by_language.add_metric([language, route], n)
+        yield by_language
+        stages = GaugeMetricFamily("reviewops_store_scored_by_stage", "Reviews by cascade stage", labels=["stage"])
+        for stage, n in status.scored_by_stage.items():
+            stages.add_metric([stage], n)
+        yield stages
         queue = GaugeMetricFamily("reviewops_agent_queue", "Escalated reviews by queue status", labels=["status"])
         for key, n in status.agent_queue_by_status.items():
             queue.add_metric([key], n)

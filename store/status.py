@@ -41,6 +41,10 @@ class LoopStatus(BaseModel):
     quarantine_by_reason: dict[str, int]
     scored: int
     routed_by_route: dict[str, int]
+    routes_by_language: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="Language -> route -> reviews (done, agent, human)."
+    )
+    scored_by_stage: dict[str, int] = Field(default_factory=dict, description="Cascade stage -> reviews it scored.")
     agent_queue_by_status: dict[str, int]
     unindexed: int = Field(description="Clean silver reviews not yet in the vector index.")
     lags: list[LagStats]
@@ -89,6 +93,8 @@ def loop_status(session: Session, lag_window: int = 20_000) -> LoopStatus:
         quarantine_by_reason=_grouped(session, QuarantinedEvent.reason),
         scored=int(session.scalar(select(func.count()).select_from(ReviewScoreRow)) or 0),
         routed_by_route=_grouped(session, RouteDecisionRow.route),
+        routes_by_language=_routes_by_language(session),
+        scored_by_stage=_grouped(session, ReviewScoreRow.stage),
         agent_queue_by_status=_grouped(session, RouteDecisionRow.queue_status, RouteDecisionRow.route == "agent"),
         unindexed=int(
             session.scalar(
@@ -101,3 +107,15 @@ def loop_status(session: Session, lag_window: int = 20_000) -> LoopStatus:
         lags=lags,
         newest_received_at=session.scalar(select(func.max(SilverReview.received_at))),
     )
+
+
+def _routes_by_language(session: Session) -> dict[str, dict[str, int]]:
+    stmt = (
+        select(SilverReview.language, RouteDecisionRow.route, func.count())
+        .join(RouteDecisionRow, RouteDecisionRow.review_id == SilverReview.review_id)
+        .group_by(SilverReview.language, RouteDecisionRow.route)
+    )
+    result: dict[str, dict[str, int]] = {}
+    for language, route, n in session.execute(stmt):
+        result.setdefault(str(language), {})[str(route)] = int(n)
+    return result
