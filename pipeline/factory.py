@@ -63,7 +63,7 @@ def retrain(settings: Settings, db: Database) -> TrainResult:
         settings.models_dir,
         shared_csv_path(settings),
         extra_labels=human,
-        food_path=shared_food_csv_path(settings),
+        food_path=shared_food_csv_path(settings) if settings.semantic_stage else None,
         semantic=semantic_training(settings),
     )
 

