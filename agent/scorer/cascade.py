@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from agent.scorer.dataset import review_document
 from agent.scorer.encoder import SentenceEncoder
 from agent.scorer.lexicon import RULES
 from agent.scorer.lexicon_multilingual import MULTILINGUAL_RULES, match_rules_multilingual
@@ -196,5 +197,4 @@ class ScoringCascade:
 
 
 def _document(item: CascadeItem) -> str:
-    title = item.title.strip()
-    return f"{title}. {item.text}" if title else item.text
+    return review_document(item.title, item.text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = ["LEXICON_VERSION", "RULES", "LexiconRule", "match_rules"]
@@ -331,9 +332,14 @@ def _negated(text: str, start: int) -> bool:
     return bool(_NEGATION.search(clause.lower()))
 
 
-def _fires(rule: LexiconRule, text: str) -> bool:
+def _english_negation(text: str, start: int, end: int) -> bool:
+    return _negated(text, start)
+
+
+def rule_fires(rule: LexiconRule, text: str, negated: Callable[[str, int, int], bool] = _english_negation) -> bool:
+    """Whether `rule` matches `text` somewhere not negated (per `negated(text, start, end)`) and not guarded."""
     for match in rule.pattern.finditer(text):
-        if rule.negatable and _negated(text, match.start()):
+        if rule.negatable and negated(text, match.start(), match.end()):
             continue
         if rule.unless is not None:
             window = text[max(0, match.start() - _WINDOW) : match.end() + _WINDOW]
@@ -349,6 +355,6 @@ def match_rules(text: str) -> dict[str, list[str]]:
     lowered = text.lower()
     for rule in RULES:
         # Substring checks are ~100x cheaper than the regexes and almost every review fails all of them.
-        if any(trigger in lowered for trigger in rule.triggers) and _fires(rule, text):
+        if any(trigger in lowered for trigger in rule.triggers) and rule_fires(rule, text):
             fired.setdefault(rule.flag, []).append(rule.name)
     return fired

@@ -4,7 +4,9 @@ priors) applied per language to accent-folded text, so "gefährlich", "gefaehrli
 
 from __future__ import annotations
 
-from agent.scorer.lexicon import LexiconRule
+from functools import partial
+
+from agent.scorer.lexicon import LexiconRule, rule_fires
 from agent.scorer.lexicons import de, es, fr, it, nl, pt
 from agent.scorer.lexicons.language import LanguageLexicon, fold_text
 
@@ -39,18 +41,6 @@ def _negated(lexicon: LanguageLexicon, text: str, start: int, end: int) -> bool:
     return lexicon.trailing_negation is not None and lexicon.trailing_negation.match(text, end) is not None
 
 
-def _fires(lexicon: LanguageLexicon, rule: LexiconRule, text: str) -> bool:
-    for match in rule.pattern.finditer(text):
-        if rule.negatable and _negated(lexicon, text, match.start(), match.end()):
-            continue
-        if rule.unless is not None:
-            window = text[max(0, match.start() - _WINDOW) : match.end() + _WINDOW]
-            if rule.unless.search(window):
-                continue
-        return True
-    return False
-
-
 def match_rules_multilingual(text: str, language: str) -> dict[str, list[str]]:
     """Return flag name -> names of the `language` rules that fired on `text`; `{}` for a language without rules.
 
@@ -61,8 +51,9 @@ def match_rules_multilingual(text: str, language: str) -> dict[str, list[str]]:
         return {}
     folded = fold_text(text)
     fired: dict[str, list[str]] = {}
+    negated = partial(_negated, lexicon)
     for rule in lexicon.rules:
         # Substring gates are ~100x cheaper than the regexes and almost every review fails all of them.
-        if any(trigger in folded for trigger in rule.triggers) and _fires(lexicon, rule, folded):
+        if any(trigger in folded for trigger in rule.triggers) and rule_fires(rule, folded, negated):
             fired.setdefault(rule.flag, []).append(rule.name)
     return fired
