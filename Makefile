@@ -24,7 +24,9 @@ eval-ci: setup
 	REVIEWOPS_HOME=$(CI_HOME) .venv/bin/reviewops train
 	rm -rf $(CI_HOME)/eval-run
 	REVIEWOPS_HOME=$(CI_HOME) .venv/bin/reviewops eval run scorer_seed_heldout scorer_csv_stars router_must_escalate \
-		retrieval_incidents triage_safety agent_hypothesis chat_manager_questions alert_detection --out $(CI_HOME)/eval-run
+		retrieval_incidents triage_safety agent_hypothesis chat_manager_questions alert_detection \
+		scorer_cross_food_from_clothing scorer_cross_clothing_from_food scorer_food_topics scorer_multilingual \
+		router_unseen_languages --out $(CI_HOME)/eval-run
 	REVIEWOPS_HOME=$(CI_HOME) .venv/bin/reviewops eval gate $(CI_HOME)/eval-run --baseline eval/baselines/default.json
 
 test: lint eval-ci unit

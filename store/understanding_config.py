@@ -41,6 +41,12 @@ class UnderstandingConfig(BaseModel):
     """Every review the first pass calls negative takes the semantic stage: its hazard check, refund and legal
     heads and taxonomy prototypes see every complaint (costs throughput: bench/understanding_bench.py)."""
 
+    english_flag_confirm: float = Field(default=0.8, ge=0.5, le=1.0)
+    """On English text, a flag raised by the semantic stage alone (no lexicon rule, first pass below its threshold)
+    makes the review urgent only at this probability; from 0.5 it still reaches the router with medium urgency."""
+    complaint_nearest_leaf: bool = True
+    """A complaint (called negative) that no view places on a topic takes its nearest taxonomy leaf."""
+
     @model_validator(mode="after")
     def _languages_are_disjoint(self) -> UnderstandingConfig:
         both = sorted(set(self.first_pass_languages) & set(self.semantic_languages))

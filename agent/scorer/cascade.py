@@ -154,10 +154,7 @@ class ScoringCascade:
             pick = int(heads.decide_sentiment(sentiment[None, :])[0])
         ranked = np.sort(probs)
 
-        topics = {t.label: t.confidence for t in first.topics} if english else {}
-        for label, p in zip(heads.labels[: heads.topic_count], topic_probs.tolist(), strict=True):
-            if p >= 0.5:
-                topics[label] = max(topics.get(label, 0.0), p)
+        topics = self._topics(first, topic_probs, english, complaint=pick == 0)
 
         flag_rules = {flag: list(rules) for flag, rules in first.flag_rules.items()}
         for flag, rules in match_rules_multilingual(_document(item), item.language).items():
@@ -173,9 +170,17 @@ class ScoringCascade:
             urgency, urgency_confidence = Urgency.low, 0.5
             if pick == 0 and topics:
                 urgency = Urgency.medium
-        raised_escalating = [flags[f] for f in ESCALATING_FLAGS if flags.get(f, 0.0) >= 0.5 or f in flag_rules]
-        if raised_escalating:
-            urgency, urgency_confidence = Urgency.high, max(raised_escalating)
+        # A flag makes the review urgent when a lexicon rule fired, the first pass raised it, or the semantic stage
+        # is sure. On English text the first pass and the English lexicon already read the words, so the semantic
+        # stage alone needs `english_flag_confirm`; below that its flag still reaches the router (a possible hazard
+        # for the agent to look at) without raising urgency.
+        confirm = self.config.english_flag_confirm if english else 0.5
+        first_raised = {f for f in ESCALATING_FLAGS if first.flags.get(f, 0.0) >= 0.5}
+        semantic = dict(zip(SEMANTIC_FLAGS, flag_probs.tolist(), strict=True))
+        urgent = [flags[f] for f in ESCALATING_FLAGS
+                  if f in flag_rules or f in first_raised or semantic.get(f, 0.0) >= confirm]  # fmt: skip
+        if urgent:
+            urgency, urgency_confidence = Urgency.high, max(urgent)
         return ReviewScore.model_construct(
             review_id=first.review_id,
             scorer_version=first.scorer_version,
@@ -194,6 +199,27 @@ class ScoringCascade:
             scored_at=first.scored_at,
             stage="semantic",
         )
+
+
+    def _topics(
+        self, first: ReviewScore, topic_probs: np.ndarray, english: bool, *, complaint: bool
+    ) -> dict[str, float]:
+        """Topic confidences: the first pass's on English text, the semantic stage's where the first pass has none,
+        and for a complaint (called negative) neither view places, its nearest leaf (prototype ranks transfer across
+        shops better than any absolute threshold: docs/decisions.md, "Understanding")."""
+        heads = self.heads
+        assert heads is not None
+        topics = {t.label: t.confidence for t in first.topics} if english else {}
+        if any(p >= 0.5 for p in topics.values()):
+            return topics
+        labels = heads.labels[: heads.topic_count]
+        for label, p in zip(labels, topic_probs.tolist(), strict=True):
+            if p >= 0.5:
+                topics[label] = max(topics.get(label, 0.0), p)
+        if complaint and self.config.complaint_nearest_leaf and not any(p >= 0.5 for p in topics.values()):
+            best = int(np.argmax(topic_probs))
+            topics[labels[best]] = max(topics.get(labels[best], 0.0), 0.5)
+        return topics
 
 
 def _document(item: CascadeItem) -> str:

@@ -36,6 +36,7 @@ from agent.scorer.dataset import (
     parse_labeled_rows,
 )
 from agent.scorer.lexicon import LEXICON_VERSION, RULES, match_rules
+from agent.scorer.lexicon_multilingual import MULTILINGUAL_LEXICON_VERSION
 from agent.scorer.model import CURRENT_FILE, MANIFEST_FILE, MODEL_FILE, SEMANTIC_FILE, ScorerParams
 from agent.scorer.semantic import SemanticHeads
 from agent.scorer.semantic_training import SemanticTraining, train_semantic
@@ -331,6 +332,7 @@ def train_scorer(
     identity = {
         "code": CODE_VERSION,
         "lexicon": LEXICON_VERSION,
+        "lexicon_multilingual": MULTILINGUAL_LEXICON_VERSION,
         "config": cfg.model_dump(mode="json"),
         "data": _digest(seed, extras, stars),
         "semantic": semantic.identity() if semantic else None,
@@ -358,6 +360,7 @@ def train_scorer(
         "created_at": created_at.isoformat(),
         "code_version": CODE_VERSION,
         "lexicon_version": LEXICON_VERSION,
+        "multilingual_lexicon_version": MULTILINGUAL_LEXICON_VERSION,
         "config": cfg.model_dump(mode="json"),
         "inputs": {
             "seed_path": str(seed_path),

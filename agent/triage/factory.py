@@ -102,7 +102,11 @@ def open_triage_service(
     try:
         with open_checkpointer(url) as saver:
             extra = {"wall_clock": wall_clock} if wall_clock is not None else {}
-            yield TriageService(deps, saver, routing, triage_settings, **extra)
+            service_settings = triage_settings or TriageSettings()
+            if service_settings.model_topics is None:  # a capable model configured: let it place what the cascade left
+                capable = chat_model is None and use_llm and LLMSettings().provider != "local"
+                service_settings = service_settings.model_copy(update={"model_topics": capable})
+            yield TriageService(deps, saver, routing, service_settings, **extra)
     finally:
         if own_senders is not None:
             own_senders.close()

@@ -11,7 +11,7 @@ reached the playbook's `detection.min_reviews` within its window. Every claimed 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -39,6 +39,7 @@ __all__ = [
     "incident_flags",
     "place",
     "requeue_unprocessed",
+    "with_topic",
 ]
 
 Outcome = Literal["new_incident", "reopened", "attached", "below_threshold", "no_topic", "no_scope"]
@@ -134,18 +135,18 @@ def classify(
             else (score.primary_topic if score.primary_topic in confident else None)
         )
         places = {dim: value for dim in _SCOPE_DIMENSIONS if (value := getattr(review, dim))}
-        scope: dict[str, str] = {}
-        if topic is not None:
-            playbooks = candidate_playbooks(library, topic, flags)
-            dims = [*(playbooks[0].detection.group_by if playbooks else ()), "sku", "category"]
-            dim = next((d for d in dims if d in places), None)
-            scope = {dim: places[dim]} if dim else {}
-        found.append(
-            Escalation(
-                review.review_id, Urgency(route.severity), frozenset(flags), topic, scope, places, review.created_at
-            )
-        )
+        severity = Urgency(route.severity)
+        item = Escalation(review.review_id, severity, frozenset(flags), None, {}, places, review.created_at)
+        found.append(with_topic(item, topic, library) if topic is not None else item)
     return found
+
+
+def with_topic(item: Escalation, topic: str, library: PlaybookLibrary) -> Escalation:
+    """`item` placed on `topic`, scoped by the first dimension its playbook groups by that the review carries."""
+    playbooks = candidate_playbooks(library, topic, item.flags)
+    dims = [*(playbooks[0].detection.group_by if playbooks else ()), "sku", "category"]
+    dim = next((d for d in dims if d in item.places), None)
+    return replace(item, topic=topic, scope={dim: item.places[dim]} if dim else {})
 
 
 def incident_flags(session: Session, incident_id: str, routing: RoutingConfig, limit: int = 500) -> frozenset[str]:

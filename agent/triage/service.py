@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from agent.llm import LLMError
 from agent.triage import approvals as approval_ops
 from agent.triage.deps import TriageDeps
 from agent.triage.gates import decided_unresumed, mark_resumed
@@ -37,10 +38,13 @@ from agent.triage.intake import (
     incident_flags,
     place,
     requeue_unprocessed,
+    with_topic,
 )
+from agent.triage.topic_labeler import label_topic, topic_menu
 from store.incident_tables import Incident, IncidentReview
 from store.incidents import get_incident
 from store.routing_config import RoutingConfig
+from store.tables import SilverReview
 from store.triage_tables import TriageReviewRow, TriageThreadRow
 
 __all__ = ["QueueReport", "TriageService", "TriageSettings", "thread_id_for"]
@@ -58,6 +62,11 @@ class TriageSettings(BaseSettings):
         default=300.0, gt=0, description="How long one worker may hold a thread; a killed worker's lease expires."
     )
     attach_limit: int = Field(default=200, ge=0, description="Cluster reviews attached to a newly opened incident.")
+    model_topics: bool | None = Field(
+        default=None,
+        description="Let the chat model place escalations the cascade gave no topic (one enumerated leaf or none). "
+        "Unset: on for an `openai`/`ollama` provider, off for the packaged 135M model (measured below the cascade).",
+    )
 
 
 class QueueReport(BaseModel):
@@ -66,6 +75,8 @@ class QueueReport(BaseModel):
     claimed: int = 0
     outcomes: dict[str, int] = Field(default_factory=dict)
     """Reviews per outcome: new_incident, reopened, attached, below_threshold, no_topic, no_scope."""
+    model_topics: int = 0
+    """Escalations without a cascade topic that the chat model placed on a leaf."""
     incidents_opened: list[str] = Field(default_factory=list)
     threads_run: int = 0
     threads_failed: int = 0
@@ -77,6 +88,7 @@ class QueueReport(BaseModel):
     def add(self, other: QueueReport) -> None:
         """Fold another pass's numbers into this report."""
         self.claimed += other.claimed
+        self.model_topics += other.model_topics
         self.outcomes = dict(Counter(self.outcomes) + Counter(other.outcomes))
         self.incidents_opened += other.incidents_opened
         self.threads_run += other.threads_run
@@ -121,6 +133,7 @@ class TriageService:
         self.graph = compile_triage_graph(deps, checkpointer)
         self.routing = routing
         self.settings = settings or TriageSettings()
+        self.model_topics = bool(self.settings.model_topics)
         self._wall_clock = wall_clock
 
     # --- the queue -------------------------------------------------------------------------------------------
@@ -151,6 +164,8 @@ class TriageService:
             return report
         with self.deps.db.session() as session:
             escalations = classify(session, claimed, self.deps.library, self.routing)
+            if self.model_topics:
+                escalations, report.model_topics = self._place_by_model(session, escalations)
         groups: dict[str, list[Escalation]] = defaultdict(list)
         for item in escalations:
             groups[item.key or f"unkeyed:{item.review_id}"].append(item)
@@ -168,6 +183,37 @@ class TriageService:
                 self._triage(placement.incident_id, placement.review_ids, placement.flags, report)
         report.outcomes = dict(outcomes)
         return report
+
+    def _place_by_model(self, session: Session, escalations: list[Escalation]) -> tuple[list[Escalation], int]:
+        """Ask the chat model for a leaf for each escalation without a topic; keep it unplaced on any failure."""
+        unplaced = [item.review_id for item in escalations if item.topic is None]
+        llm = self.deps.chat_model() if unplaced else None
+        if llm is None:
+            return escalations, 0
+        rows = session.execute(
+            select(SilverReview.review_id, SilverReview.title, SilverReview.text).where(
+                SilverReview.review_id.in_(unplaced)
+            )
+        ).all()
+        reviews = {review_id: (title, text) for review_id, title, text in rows}
+        menu = topic_menu(self.deps.taxonomy)
+        placed, result = 0, []
+        for item in escalations:
+            if item.topic is None and item.review_id in reviews:
+                title, text = reviews[item.review_id]
+                try:
+                    choice = label_topic(
+                        llm, title or "", text, menu,
+                        timeout_seconds=self.deps.llm_timeout_seconds, backoff_seconds=self.deps.llm_backoff_seconds,
+                    )  # fmt: skip
+                except LLMError as err:
+                    logger.warning("model topic for %s failed: %s", item.review_id, err)
+                    choice = None
+                if choice is not None and choice.topic is not None:
+                    item = with_topic(item, choice.topic, self.deps.library)
+                    placed += 1
+            result.append(item)
+        return result, placed
 
     def _untriaged_incidents(self) -> list[str]:
         """Open incidents without a triage thread (opened by the alert engine, or before a crash)."""

@@ -1,6 +1,7 @@
 """Registered stages under test; every module in this package registers its stage on import (`eval.registry`).
 
-Built in: `fast_scorer`, `router`, `retrieval`, `triage_safety`, `agent_hypothesis`, `chat` and `alert_detection`;
+Built in: `fast_scorer`, `router`, `retrieval`, `triage_safety`, `agent_hypothesis`, `agent_topics`, `chat` and
+`alert_detection`;
 a new stage plugs in the same way (see docs/eval.md, "Adding a stage").
 """
 

@@ -101,6 +101,7 @@ def scorer_identity(stage_name: str, scorer: FastScorer, details: dict[str, Any]
             "scorer": scorer.version,
             "scorer_code": str(manifest.get("code_version")),
             "lexicon": str(manifest.get("lexicon_version")),
+            "lexicon_multilingual": str(manifest.get("multilingual_lexicon_version")),
         },
         details={**details, "trained_on_csv": inputs.get("csv_path"), "counts": manifest.get("counts", {})},
     )
