@@ -200,7 +200,6 @@ class ScoringCascade:
             stage="semantic",
         )
 
-
     def _topics(
         self, first: ReviewScore, topic_probs: np.ndarray, english: bool, *, complaint: bool
     ) -> dict[str, float]:
