@@ -36,12 +36,12 @@ bench: setup
 
 # Retrieval latency on a synthetic index (100k items: ~5 min of embedding bases + ~6 min of indexing on 2 cores).
 bench-retrieval: setup
-	.venv/bin/python -m bench.retrieval_bench --sizes 100000
+	.venv/bin/python -m lab.bench.retrieval_bench --sizes 100000
 
 # The triage agent on the demo stream with the local model (tens of minutes): time to a pending approval, tokens,
 # existing vs new incidents, duplicates per injected problem.
 bench-triage: setup
-	.venv/bin/python -m bench.triage_bench
+	.venv/bin/python -m lab.bench.triage_bench
 
 clean:
 	rm -rf .reviewops .reviewops-ci

@@ -38,11 +38,12 @@ from store.incident_views import (
 )
 from store.incidents import IllegalTransition, IncidentState, transition
 from store.review_views import HumanLabelIn, ReviewDetail, ReviewNotFound, add_human_label, review_detail
+from store.roles import RANK, Role
 from store.settings import Settings
 from store.status import LoopStatus, loop_status
 from store.taxonomy import load_taxonomy
 
-__all__ = ["ChatBody", "DecisionBody", "Role", "create_app"]
+__all__ = ["ChatBody", "DecisionBody", "create_app"]
 
 
 class DecisionBody(BaseModel):
@@ -78,10 +79,9 @@ class FeedbackBody(BaseModel):
     actor: str | None = Field(default=None, description="Who judges; defaults to the API key's prefix.")
 
 
-Role = str
 # Reading needs viewer; ingest needs ingest; deciding needs a deciding role, and the approval policy then says
 # which deciding roles may decide which gate (an approver cannot approve what is reserved for qa_lead or legal).
-_RANK = {"viewer": 0, "ingest": 1, "approver": 2, "qa_lead": 2, "legal": 2, "admin": 3}
+_RANK = RANK
 
 
 class _Service:

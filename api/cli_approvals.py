@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from store.roles import ROLES
 from store.settings import Settings
 
 app = typer.Typer(help="Approval gates of the triage agent: list what waits, and decide.", no_args_is_help=True)
@@ -23,12 +24,8 @@ class Kind(StrEnum):
     escalate = "escalate"
 
 
-class RoleName(StrEnum):
-    viewer = "viewer"
-    approver = "approver"
-    admin = "admin"
-    qa_lead = "qa_lead"
-    legal = "legal"
+RoleName = StrEnum("RoleName", [(role, role) for role in ROLES])  # type: ignore[misc]
+"""The roles of store/roles.py as CLI choices."""
 
 
 def _short(value: Any, width: int) -> str:

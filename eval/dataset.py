@@ -309,9 +309,9 @@ def _clean_stream(
     seed: int, days: int, skus: int, reviews_per_day: int, incidents: bool, cleaning: Path
 ) -> _CleanStream:
     """The stream parsed and cleaned as the loop would (PII masked, spam and duplicates removed); cached per process."""
+    from lab.demo.stream import generate_stream
     from pipeline.adapters import QuarantineError, parse_payload
     from pipeline.clean import Cleaner, load_cleaning_config
-    from pipeline.demo_stream import generate_stream
     from store.schemas import ReviewStatus
 
     stream = generate_stream(seed=seed, days=days, skus=skus, reviews_per_day=reviews_per_day, incidents=incidents)
@@ -328,7 +328,7 @@ def _clean_stream(
 
 @dataset("demo_stream")
 class DemoStreamLoader(DatasetLoader):
-    """The seeded demo stream (pipeline.demo_stream) after parsing and cleaning, graded by its own ground truth.
+    """The seeded demo stream (lab.demo.stream) after parsing and cleaning, graded by its own ground truth.
 
     Resources: `reviews` (every clean CleanedReview, the corpus) and `truth` (DemoTruth).
     """

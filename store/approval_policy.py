@@ -12,10 +12,11 @@ import fnmatch
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from store.roles import ROLES, SAFETY_ROLES, Role
 from store.schemas import FLAG_NAMES, Urgency
 from store.settings import get_settings
 from store.yaml_config import ConfigVersion, ensure_unique_ids, field_error, load_yaml_model, text_matching
@@ -38,9 +39,6 @@ __all__ = [
     "load_approval_policy",
 ]
 
-Role = Literal["viewer", "approver", "admin", "qa_lead", "legal"]
-ROLES: tuple[Role, ...] = get_args(Role)
-SAFETY_ROLES: frozenset[Role] = frozenset({"qa_lead", "legal"})
 """The only roles that may approve a side-effecting action on a safety incident (besides admin)."""
 
 Outcome = Literal["auto", "human", "reject"]

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from store.roles import ROLES, Role
+
 __all__ = ["PROJECT_ROOT", "Settings", "get_settings"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-API_ROLES: tuple[str, ...] = ("viewer", "ingest", "approver", "qa_lead", "legal", "admin")
 
 
 class Settings(BaseSettings):
@@ -58,16 +59,14 @@ class Settings(BaseSettings):
         description="`key:role` pairs, comma separated; roles: viewer, ingest, approver, qa_lead, legal, admin.",
     )
 
-    def parsed_api_keys(self) -> dict[str, str]:
+    def parsed_api_keys(self) -> dict[str, Role]:
         """API key -> role, from `api_keys`; raises on an unknown role so a typo cannot grant access."""
-        keys: dict[str, str] = {}
+        keys: dict[str, Role] = {}
         for pair in filter(None, (p.strip() for p in self.api_keys.split(","))):
             key, _, role = pair.partition(":")
-            if role not in API_ROLES or not key:
-                raise ValueError(
-                    f"REVIEWOPS_API_KEYS entry {pair!r}: expected key:role, role one of {'|'.join(API_ROLES)}"
-                )
-            keys[key] = role
+            if role not in ROLES or not key:
+                raise ValueError(f"REVIEWOPS_API_KEYS entry {pair!r}: expected key:role, role one of {'|'.join(ROLES)}")
+            keys[key] = cast(Role, role)
         return keys
 
     @property

@@ -39,7 +39,7 @@ class UnderstandingConfig(BaseModel):
     hazards described in words no lexicon lists)."""
     semantic_for_negative: bool
     """Every review the first pass calls negative takes the semantic stage: its hazard check, refund and legal
-    heads and taxonomy prototypes see every complaint (costs throughput: bench/understanding_bench.py)."""
+    heads and taxonomy prototypes see every complaint (costs throughput: lab/bench/understanding_bench.py)."""
 
     english_flag_confirm: float = Field(default=0.8, ge=0.5, le=1.0)
     """On English text, a flag raised by the semantic stage alone (no lexicon rule, first pass below its threshold)

@@ -13,6 +13,7 @@ directory at a time.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -20,10 +21,12 @@ from datetime import datetime
 from typing import Any, cast
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.api.client import Client
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import ChromaError
 
 from store.embeddings import ReviewEmbeddingFunction, TextEmbedder
 from store.index_models import IndexItem, IndexStats, RetrievalStats, SimilarReview, epoch_seconds
@@ -32,13 +35,29 @@ from store.scope_store import FILE_NAME as SCOPE_FILE_NAME
 from store.scope_store import Scope, ScopeEntry, ScopeStore, sync_from_chroma
 from store.settings import Settings
 
-__all__ = ["COLLECTION_NAME", "IndexItem", "IndexStats", "RetrievalStats", "ReviewIndex", "SimilarReview"]
+__all__ = [
+    "COLLECTION_NAME",
+    "INDEX_ERRORS",
+    "INDEX_OPEN_ERRORS",
+    "IndexItem",
+    "IndexStats",
+    "RetrievalStats",
+    "ReviewIndex",
+    "SimilarReview",
+]
 
 COLLECTION_NAME = "reviews"
 EXACT_SCOPE_LIMIT = 50_000
 """Scopes up to this many reviews are ranked exactly (≈10 ms of numpy at the limit once its rows are in memory)."""
 SCOPE_CACHE_MB = 256.0
 """Default bound of the in-process scope cache (≈160k 384-d vectors)."""
+INDEX_ERRORS: tuple[type[Exception], ...] = (ChromaError, sqlite3.Error, OSError, httpx.HTTPError)
+"""What a query of an open index raises when the index, not the caller, is at fault: Chroma's own errors (a locked
+or corrupt directory surfaces as `InternalError`), the scope table's SQLite, the files, a `chroma run` server's
+transport. Callers for whom the index is only an aid catch these and nothing broader."""
+INDEX_OPEN_ERRORS: tuple[type[Exception], ...] = (*INDEX_ERRORS, ValueError)
+"""What `ReviewIndex.open` raises when the index cannot be used: the above, and ValueError (Chroma's when a `chroma
+run` server does not answer, ours when the collection was built with another embedder)."""
 logger = logging.getLogger(__name__)
 
 

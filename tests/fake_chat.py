@@ -9,9 +9,12 @@ __all__ = ["Script", "fake_model"]
 
 
 class Script:
-    """Replies for GenericFakeChatModel in turn, the last one repeated; exceptions are raised (every time)."""
+    """Replies for GenericFakeChatModel in turn, the last one repeated; exceptions are raised (every time).
 
-    def __init__(self, *replies: str | BaseException) -> None:
+    A reply is text, or an `AIMessage` given as is (to carry usage metadata); `calls` counts the model calls.
+    """
+
+    def __init__(self, *replies: str | AIMessage | BaseException) -> None:
         self.replies = list(replies)
         self.calls = 0
 
@@ -23,9 +26,9 @@ class Script:
         self.calls += 1
         if isinstance(reply, BaseException):
             raise reply
-        return AIMessage(content=reply)
+        return reply if isinstance(reply, AIMessage) else AIMessage(content=reply)
 
 
-def fake_model(*replies: str | BaseException) -> GenericFakeChatModel:
+def fake_model(*replies: str | AIMessage | BaseException) -> GenericFakeChatModel:
     """A chat model that gives these replies in turn, then repeats the last one forever."""
     return GenericFakeChatModel(messages=Script(*replies))

@@ -25,7 +25,7 @@ from agent.chat.vocabulary import Vocabulary
 from store.db import Database
 from store.gold_tables import GoldContribution
 from store.tables import SilverReview
-from store.vector_index import ReviewIndex
+from store.vector_index import INDEX_ERRORS, ReviewIndex
 
 __all__ = ["ChatReader", "ReviewRow", "read_only_session"]
 
@@ -218,7 +218,7 @@ class ChatReader:
                     since=since,
                     until=int(until.timestamp()) + 1,
                 )
-        except Exception as err:  # the index is an aid: a locked or missing Chroma directory must not stop answers
+        except INDEX_ERRORS as err:  # the index is an aid: a locked or missing Chroma directory must not stop answers
             logger.warning("similar-review search failed (%s); ordering evidence from the store", err)
             self.note("the review index was unavailable, so the cited reviews are the lowest-rated recent ones")
             return {}

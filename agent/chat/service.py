@@ -22,7 +22,7 @@ from store.db import Database
 from store.embeddings import ReviewEmbedder, TextEmbedder
 from store.settings import Settings
 from store.taxonomy import load_taxonomy
-from store.vector_index import ReviewIndex
+from store.vector_index import INDEX_OPEN_ERRORS, ReviewIndex
 
 __all__ = ["MAX_QUESTION_CHARS", "ChatResponder", "ChatService", "QuestionError", "open_chat_service"]
 
@@ -87,7 +87,7 @@ class ChatResponder:
             if self._embedder is None:
                 self._embedder = self._make_embedder()
             return ReviewIndex.open(self.settings, self._embedder)
-        except Exception as err:  # the index ranks evidence; without it the store orders it
+        except INDEX_OPEN_ERRORS as err:  # the index ranks evidence; without it the store orders it
             logger.warning("no review index for the chat (%s); evidence comes from the store", err)
             return None
 

@@ -33,7 +33,7 @@ _MAX_CHARS = 600
 
 SHIPPED_CACHE = Path(__file__).resolve().parents[2] / "data" / "embeddings" / "e5_training_cache.npz"
 """Embeddings of the seed set, the taxonomy prototypes and the star-rated training sample, shipped so a fresh
-`reviewops train` does not spend minutes re-embedding them; rebuilt by `python -m bench.understanding_bench
+`reviewops train` does not spend minutes re-embedding them; rebuilt by `python -m lab.bench.understanding_bench
 --export-cache` (a cache only: a missing or stale entry is embedded again, never trusted blindly)."""
 
 

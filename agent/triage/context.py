@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from agent.triage.state import ClusterSummary, EvidenceReview, IncidentFacts, OverRepresented, TriageContext
 from store.tables import BronzeEvent, ReviewScoreRow, SilverReview
-from store.vector_index import ReviewIndex
+from store.vector_index import INDEX_ERRORS, ReviewIndex
 
 __all__ = ["ClusterRules", "cluster_review_ids", "cluster_summary", "gather_context"]
 
@@ -307,7 +307,7 @@ def _similar(
             until=until,
             exclude_ids=[item.review_id for item in triggers],
         )
-    except Exception:  # the index is an aid: a locked or missing Chroma directory must not stop triage
+    except INDEX_ERRORS:  # the index is an aid: a locked or missing Chroma directory must not stop triage
         logger.warning("similar-review search failed; using the store's cluster instead", exc_info=True)
         return [], "store"
     kept = [

@@ -1,9 +1,9 @@
 """Chat models for the agent stages: the model under test seen through the eval cache, and scripted adversaries.
 
-The triage graph takes a LangChain `BaseChatModel`; `CachedChatModel` gives it the run's `ChatClient` instead, so
-every call is answered from the on-disk cache when it can be (a re-run is free and identical) and is charged to the
-case. `ScriptedChatModel` replays fixed answers in turn (the last one repeated): the safety suite's deliberately
-adversarial "models", which propose tools, ids and approvals they were never offered.
+The agent graphs (triage, chat) take a LangChain `BaseChatModel`; `CachedChatModel` gives them the run's
+`ChatClient` instead, so every call is answered from the on-disk cache when it can be (a re-run is free and
+identical) and is charged to the case. `ScriptedChatModel` replays fixed answers in turn (the last one repeated):
+the safety suite's deliberately adversarial "models", which propose tools, ids and approvals they were never offered.
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ from sqlalchemy import select
 from agent.scorer import FastScorer
 from agent.triage import ClusterRules, TriageDeps, TriageService, open_checkpointer
 from eval.stages._triage_world import TriageConfigs
+from lab.demo.stream import DemoStream, IncidentTruth
 from pipeline.adapters import IngestLimits
 from pipeline.clean import Cleaner, load_cleaning_config
-from pipeline.demo_stream import DemoStream, IncidentTruth
 from pipeline.indexing import index_pending_reviews
 from pipeline.loop import ReviewLoop
 from store.db import Database

@@ -7,6 +7,7 @@ the stage reports the cascade alone, so one suite measures whether the model bea
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,7 +45,8 @@ class AgentTopicsStage(Stage):
     batch_size = 1
 
     def prepare(self, dataset: Dataset) -> StageIdentity:
-        self.scorer, details = resolve_scorer(self.ctx)
+        # `--model` names the chat model under test here, never a scorer artifact.
+        self.scorer, details = resolve_scorer(dataclasses.replace(self.ctx, model=None))
         self.cascade = build_cascade(self.ctx, self.scorer)
         taxonomy = load_taxonomy(self.ctx.settings.config_dir / "taxonomy.yaml")
         self.menu = topic_menu(taxonomy)

@@ -1,9 +1,9 @@
 """Alert detection over generated streams: each case is a stream replayed through the real loop and alert scheduler.
 
-A case's input names a stream (`pipeline.demo_stream.generate_stream` arguments: seed, days, skus, reviews_per_day,
+A case's input names a stream (`lab.demo.stream.generate_stream` arguments: seed, days, skus, reviews_per_day,
 incidents); the stage replays it on simulated time in a private home (the loop keeps gold current, alerts are
 evaluated and delivered through the outbox every `every_minutes`) and grades the alerting against the stream's
-ground truth (pipeline/alerts/grading.py). Scorers: `alert_detection`, `alert_delay`, `false_alerts`
+ground truth (lab/alerts/grading.py). Scorers: `alert_detection`, `alert_delay`, `false_alerts`
 (eval/scorers/alerts.py).
 """
 
@@ -24,7 +24,7 @@ from eval.registry import stage
 from eval.runlog import StageIdentity
 from eval.stages.base import Stage
 from eval.stages.fast_scorer import resolve_scorer
-from pipeline.alerts.bench import StreamSpec, run_stream
+from lab.alerts.bench import StreamSpec, run_stream
 from pipeline.alerts.routing import load_alert_routing
 from pipeline.alerts.rules import load_alert_rules
 from store.db import Database

@@ -19,18 +19,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from agent.chat import ChatDeps, ChatService
-from eval.cache import CaseContext, ChatClient
+from eval.cache import CaseContext
 from eval.dataset import Case, Dataset, DatasetLoader, LoadContext, resolve_data_path
 from eval.registry import dataset, stage
 from eval.runlog import StageIdentity
+from eval.stages._chat import CachedChatModel
 from eval.stages.base import Stage
 from eval.stages.chat_expected import Expectation, Reference, WindowSpec
 from eval.stages.chat_store import ChatStore, ChatStoreSpec, build_chat_store
@@ -42,7 +40,7 @@ from store.tables import SilverReview
 from store.taxonomy import load_taxonomy
 from store.vector_index import ReviewIndex
 
-__all__ = ["CachedChatModel", "ChatQuestionsLoader", "ChatStage"]
+__all__ = ["ChatQuestionsLoader", "ChatStage"]
 
 
 class _Expect(BaseModel):
@@ -159,29 +157,6 @@ class ChatQuestionsLoader(DatasetLoader):
         return Dataset(cases, resources={"chat_store": store})
 
 
-class CachedChatModel(BaseChatModel):
-    """A LangChain chat model over the harness's `ChatClient`: every call goes through the eval cache and is charged
-    to the case, while the chat code sees an ordinary model it can bind a JSON schema to."""
-
-    client: Any
-    """The `eval.cache.ChatClient` calls go through."""
-
-    @property
-    def _llm_type(self) -> str:
-        return "eval-cached"
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        client: ChatClient = self.client
-        reply = client.invoke(messages, **kwargs)
-        return ChatResult(generations=[ChatGeneration(message=reply)])
-
-
 class _StageArgs(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
@@ -249,8 +224,7 @@ class ChatStage(Stage):
         return outputs
 
     def _model(self, calls: CaseContext) -> BaseChatModel:
-        client = calls.chat("model")
-        return CachedChatModel(client=client, metadata=dict(client.model.metadata or {}))
+        return CachedChatModel.over(calls.chat("model"))
 
     def _cited(self, review_ids: Sequence[str]) -> list[dict[str, Any]]:
         """Each cited id with what the store says about it (its own lookup, not the chat's records)."""

@@ -21,10 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.scorer import FastScorer, ScorerNotTrainedError, load_current, train_scorer
+from lab.demo.stream import DemoTruth, StreamEvent, generate_stream, micro_batches
 from pipeline.adapters import IngestLimits
 from pipeline.clean import Cleaner, load_cleaning_config
 from pipeline.clock import SimulatedClock
-from pipeline.demo_stream import DemoTruth, StreamEvent, generate_stream, micro_batches
 from pipeline.indexing import index_pending_reviews
 from pipeline.loop import ReviewLoop
 from store.db import Database

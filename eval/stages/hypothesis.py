@@ -32,7 +32,7 @@ from eval.stages._triage_world import TriageConfigs
 from eval.stages.base import Stage
 from eval.stages.fast_scorer import resolve_scorer
 from eval.stages.retrieval import build_embedder
-from pipeline.demo_stream import DemoStream, IncidentTruth, generate_stream
+from lab.demo.stream import DemoStream, IncidentTruth, generate_stream
 from prompts import load_prompt
 
 __all__ = ["DemoIncidentsLoader", "HypothesisStage"]
@@ -67,7 +67,7 @@ def _reference(incident: IncidentTruth) -> str:
 
 @dataset("demo_incidents")
 class DemoIncidentsLoader(DatasetLoader):
-    """One case per incident injected into the seeded demo stream (pipeline.demo_stream), with its ground truth.
+    """One case per incident injected into the seeded demo stream (lab.demo.stream), with its ground truth.
 
     Target: `topic` (the id the agent keys the incident by: the flag for flag incidents such as safety_hazard, else
     the taxonomy leaf), `leaf_topic`, `playbook` (expected), `relevant` (every report id), `scope`, `reference` (the

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from api.cli_eval import _parse_models, app
+from eval.cli import _parse_models, app
 from tests.eval.conftest import echo_suite
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from api.cli_eval import app
+from eval.cli import app
 from eval.compare import compare_runs, format_comparison
 from eval.runlog import RunOptions
 from eval.runner import run_suites

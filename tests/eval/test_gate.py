@@ -8,7 +8,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from api.cli_eval import app
+from eval.cli import app
 from eval.gate import format_gate, gate_run, load_baseline, write_baseline
 from eval.report import DEFAULT_BASELINE
 from eval.runlog import RunOptions

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from lab.demo.run import micro_batches
+from lab.demo.stream import StreamEvent, generate_stream
 from pipeline.clock import SimulatedClock
-from pipeline.demo_run import micro_batches
-from pipeline.demo_stream import StreamEvent, generate_stream
 from pipeline.factory import build_loop
 from store.tables import BronzeEvent, QuarantinedEvent, ReviewScoreRow, RouteDecisionRow, SilverReview
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from lab.demo.run import micro_batches
+from lab.demo.stream import generate_stream
 from pipeline.clock import SimulatedClock
-from pipeline.demo_run import micro_batches
-from pipeline.demo_stream import generate_stream
 from pipeline.factory import build_loop
 from store.db import Database
 from store.gold import GoldConfig, rebuild_gold, update_gold

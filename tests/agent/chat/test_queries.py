@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from chromadb.errors import InternalError
 
 from agent.chat import QueryPlanError, QueryRequest, QueryResult, load_vocabulary, read_only_session
 from agent.chat.queries import get_query_kind, query_kind, query_kind_names, run_query
@@ -110,6 +112,34 @@ def test_with_an_index_the_evidence_is_the_reviews_nearest_the_subject(shop: Cha
                  subject="seam ripped open", examples=1, **WEEK)  # fmt: skip
     assert result.evidence[0].snippet.startswith("Terrible: the seam ripped open")
     assert result.evidence[0].similarity is not None
+
+
+class FailingIndex:
+    """A review index whose every search raises `error`."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def similar(self, *args: Any, **kwargs: Any) -> list[Any]:
+        raise self.error
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("error", [InternalError("database is locked"), sqlite3.OperationalError("disk I/O error")])
+def test_an_index_that_fails_leaves_the_evidence_to_the_store(shop: ChatWorld, error: Exception) -> None:
+    shop.index = FailingIndex(error)  # type: ignore[assignment]
+    result = run(shop, "count_reviews", scope={"sku": "JKT-0125"}, topics=[DEFECT], sentiment="nonpositive",
+                 subject="seam ripped open", examples=1, **WEEK)  # fmt: skip
+    assert result.evidence and result.evidence[0].similarity is None
+
+
+def test_a_programming_error_in_the_index_search_is_not_taken_for_an_unavailable_index(shop: ChatWorld) -> None:
+    shop.index = FailingIndex(TypeError("bug"))  # type: ignore[assignment]
+    with pytest.raises(TypeError, match="bug"):
+        run(shop, "count_reviews", scope={"sku": "JKT-0125"}, topics=[DEFECT], sentiment="nonpositive",
+            subject="seam ripped open", examples=1, **WEEK)  # fmt: skip
 
 
 def test_evidence_without_an_index_is_the_lowest_rated_newest_and_never_repeats_a_text(shop: ChatWorld) -> None:

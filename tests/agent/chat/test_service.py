@@ -7,9 +7,10 @@ import json
 
 import pytest
 
-from agent.chat import QuestionError
+from agent.chat import ChatResponder, QuestionError
 from agent.chat.grounding import GroundingCheck, grounding_problems
 from agent.llm import LLMUnavailable
+from store.embeddings import HashingEmbedder, TextEmbedder
 from tests.agent.chat.conftest import AS_OF, DEFECT, ChatWorld, fake_model, prose
 
 TREND = "Is the zipper problem on JKT-0125 getting worse?"
@@ -156,3 +157,19 @@ def test_gold_lagging_silver_is_a_caveat(shop: ChatWorld) -> None:
 def test_empty_or_overlong_questions_are_errors(shop: ChatWorld, question: str, problem: str) -> None:
     with pytest.raises(QuestionError, match=problem):
         shop.chat().ask(question)
+
+
+def test_a_chroma_directory_that_cannot_be_opened_means_evidence_from_the_store(shop: ChatWorld) -> None:
+    shop.settings.chroma_dir.parent.mkdir(parents=True, exist_ok=True)
+    shop.settings.chroma_dir.write_text("not a directory")  # opening the index raises FileExistsError
+    responder = ChatResponder(shop.settings, shop.db, embedder=lambda: HashingEmbedder(256))
+    answer = responder.ask(TREND, as_of=AS_OF, use_llm=False)
+    assert answer.generated_by == "rules" and answer.cited_review_ids
+
+
+def test_a_programming_error_while_opening_the_index_is_not_taken_for_a_missing_index(shop: ChatWorld) -> None:
+    def broken() -> TextEmbedder:
+        raise TypeError("bug")
+
+    with pytest.raises(TypeError, match="bug"):
+        ChatResponder(shop.settings, shop.db, embedder=broken).ask(TREND, as_of=AS_OF, use_llm=False)

@@ -30,6 +30,7 @@ from agent.llm import (
 )
 from agent.llm.structured import bind_json_schema
 from prompts import load_prompt
+from tests.fake_chat import Script
 
 PLAYBOOKS = ["defective_product", "size_guidance", "shipping_delay"]
 Choice = create_model("PlaybookChoice", playbook_id=(literal_of(PLAYBOOKS), ...), reason=(bounded_text(80), ...))
@@ -39,24 +40,6 @@ VARIABLES = {
     "playbooks": "\n".join(PLAYBOOKS),
 }
 GOOD = '{"playbook_id": "defective_product", "reason": "zippers break"}'
-
-
-class Script:
-    """An iterator of scripted replies for GenericFakeChatModel; exceptions in the script are raised."""
-
-    def __init__(self, *items: object) -> None:
-        self.items = list(items)
-        self.calls = 0
-
-    def __iter__(self) -> Script:
-        return self
-
-    def __next__(self) -> Any:
-        self.calls += 1
-        item = self.items.pop(0) if len(self.items) > 1 else self.items[0]
-        if isinstance(item, BaseException):
-            raise item
-        return item
 
 
 class SeenMessages(BaseCallbackHandler):
@@ -69,7 +52,7 @@ class SeenMessages(BaseCallbackHandler):
         self.calls.append(messages[0])
 
 
-def fake(*items: object) -> tuple[GenericFakeChatModel, Script]:
+def fake(*items: str | AIMessage | BaseException) -> tuple[GenericFakeChatModel, Script]:
     script = Script(*items)
     return GenericFakeChatModel(messages=script), script
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
+from typing import Any
+
+import pytest
+from chromadb.errors import InternalError
 
 from agent.triage.context import cluster_summary, gather_context
 from agent.triage.state import IncidentFacts
@@ -74,3 +79,30 @@ def test_without_an_index_the_clusters_newest_reviews_stand_in(world: World) -> 
         context = gather_context(session, FACTS, cluster[:1], index=None, window_hours=168, max_evidence=4)
     assert context.retrieval == "store"
     assert [item.review_id for item in context.evidence] == cluster[:4]
+
+
+class FailingIndex:
+    """A review index whose every search raises `error`."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def similar(self, *args: Any, **kwargs: Any) -> list[Any]:
+        raise self.error
+
+
+@pytest.mark.parametrize("error", [InternalError("database is locked"), sqlite3.OperationalError("disk I/O error")])
+def test_an_index_that_fails_leaves_the_clusters_newest_reviews_as_evidence(world: World, error: Exception) -> None:
+    cluster = world.zipper_cluster(5)
+    index: Any = FailingIndex(error)
+    with world.db.session() as session:
+        context = gather_context(session, FACTS, cluster[:1], index=index, window_hours=168, max_evidence=4)
+    assert context.retrieval == "store"
+    assert [item.review_id for item in context.evidence] == cluster[:4]
+
+
+def test_a_programming_error_in_the_index_search_is_not_taken_for_an_unavailable_index(world: World) -> None:
+    cluster = world.zipper_cluster(2)
+    index: Any = FailingIndex(TypeError("bug"))
+    with world.db.session() as session, pytest.raises(TypeError, match="bug"):
+        gather_context(session, FACTS, cluster[:1], index=index, window_hours=168, max_evidence=4)

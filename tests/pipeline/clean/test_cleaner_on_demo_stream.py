@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from lab.demo.stream import DemoTruth, generate_stream
 from pipeline.adapters import parse_payload
 from pipeline.clean import Cleaner
-from pipeline.demo_stream import DemoTruth, generate_stream
 from store.schemas import CleanedReview, ReviewStatus
 
 SEEDS = (7, 1)

@@ -15,10 +15,10 @@ from rich.table import Table
 from sqlalchemy import select
 
 from agent.scorer import evaluate_heldout, format_report
+from lab.demo.run import micro_batches
+from lab.demo.stream import generate_stream
 from pipeline.adapters import IngestLimits, QuarantineError, parse_payload
 from pipeline.clock import SimulatedClock
-from pipeline.demo_run import micro_batches
-from pipeline.demo_stream import generate_stream
 from pipeline.factory import build_loop, ensure_scorer, shared_csv_path
 from pipeline.file_ingest import FilePayload, iter_file_payloads
 from pipeline.loop import BatchReport

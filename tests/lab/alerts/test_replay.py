@@ -8,10 +8,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
+from lab.alerts.replay import replay_with_alerts
+from lab.demo.stream import generate_stream
 from pipeline.alerts import OUTBOX_TOOL, build_alert_engine
-from pipeline.alerts.replay import replay_with_alerts
 from pipeline.clock import SimulatedClock
-from pipeline.demo_stream import generate_stream
 from pipeline.factory import build_loop
 from store.alert_tables import AlertGroupRow, AlertNotificationRow
 from store.incident_tables import Incident

@@ -1,4 +1,4 @@
-"""Phrase banks for the demo stream's everyday chatter; placeholders are filled by `pipeline.demo_text`.
+"""Phrase banks for the demo stream's everyday chatter; placeholders are filled by `lab.demo.text`.
 
 Placeholders: {item} product noun, {a_item} with its article ("a pair of jeans"), {name} product name,
 {color}, {size}, {n} a small number, {carrier}, {part} a breakable part of the product, {price}, {shop}.

@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from pipeline.demo_catalog import DIURNAL, REGIONS, Catalog, Customer, Region, Sku
-from pipeline.demo_payloads import Draft
-from pipeline.demo_text import frame_complaint, near_duplicate, nps_score_for, stylize, text_values
+from lab.demo.catalog import DIURNAL, REGIONS, Catalog, Customer, Region, Sku
+from lab.demo.payloads import Draft
+from lab.demo.text import frame_complaint, near_duplicate, nps_score_for, stylize, text_values
 
 __all__ = ["INCIDENT_SPECS", "IncidentPlan", "IncidentSpec", "incident_drafts", "plan_incidents"]
 

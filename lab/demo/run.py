@@ -13,12 +13,12 @@ from sqlalchemy import select
 from agent.triage import open_triage_service
 from agent.triage.approvals import PendingApproval
 from agent.triage.service import QueueReport
+from lab.alerts.replay import replay_with_alerts
+from lab.demo.stream import DemoStream, generate_stream, micro_batches, write_jsonl
 from pipeline.alerts import build_alert_engine
-from pipeline.alerts.replay import replay_with_alerts
 from pipeline.alerts.schedule import AlertScheduler
 from pipeline.alerts.summary import AlertsSummary, summarize_alerts
 from pipeline.clock import SimulatedClock
-from pipeline.demo_stream import DemoStream, generate_stream, micro_batches, write_jsonl
 from pipeline.factory import build_loop
 from pipeline.indexing import IndexRunStats, index_pending_reviews
 from pipeline.loop import BatchReport

@@ -8,8 +8,8 @@ import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
-from bench.bench_vectors import BaseVectors, perturbed
-from bench.retrieval_bench import KINDS, Catalog, run_size
+from lab.bench.bench_vectors import BaseVectors, perturbed
+from lab.bench.retrieval_bench import KINDS, Catalog, run_size
 
 
 def test_catalog_popularity_is_a_falling_distribution_over_one_sku_per_hundred_reviews() -> None:
@@ -62,7 +62,7 @@ def test_minilm_mode_uses_the_base_texts_as_documents(tmp_path: Path, monkeypatc
     rng = np.random.default_rng(5)
     vectors = rng.standard_normal((3, 384)).astype(np.float32)
     base = BaseVectors(["zip broke", "runs small", "late parcel"], vectors / np.linalg.norm(vectors, axis=1)[:, None])
-    monkeypatch.setattr("bench.retrieval_bench.load_minilm_base", lambda csv_path, count, cache_dir: base)
+    monkeypatch.setattr("lab.bench.retrieval_bench.load_minilm_base", lambda csv_path, count, cache_dir: base)
 
     result = run_size(
         300, queries=2, out_dir=tmp_path, vectors="minilm", csv_path=tmp_path / "unused.csv", compare=1, keep=True

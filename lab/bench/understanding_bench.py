@@ -1,8 +1,8 @@
 """How well ReviewOps understands shops and languages it was not trained on, and what the cascade costs.
 
-    python -m bench.understanding_bench                 # everything below (~15 min on 2 cores, cache warm)
-    python -m bench.understanding_bench --only speed    # one part: cross, topics, flags, languages, speed
-    python -m bench.understanding_bench --export-cache  # refresh data/embeddings/e5_training_cache.npz
+    python -m lab.bench.understanding_bench                 # everything below (~15 min on 2 cores, cache warm)
+    python -m lab.bench.understanding_bench --only speed    # one part: rules, cross, topics, flags, languages, speed
+    python -m lab.bench.understanding_bench --export-cache  # refresh data/embeddings/e5_training_cache.npz
 
 Cross-domain: train on the seed set + one star-rated domain (clothing or food), test on the other domain's held-out
 split and on its own, text only; sentiment per-class F1 for the first pass alone and for the cascade, with the share
@@ -298,8 +298,68 @@ def export_cache(setup: SemanticTraining) -> None:
     print(f"wrote {setup.cache.export(keys, SHIPPED_CACHE)} vectors to {SHIPPED_CACHE}")
 
 
-PARTS = {"cross": cross_domain, "topics": topics, "flags": flags, "languages": languages, "escalation": escalation,
-         "speed": speed}  # fmt: skip
+class _CachedEncoder:
+    """The setup's encoder through its embedding cache, so variants of one text set embed it once."""
+
+    def __init__(self, setup: SemanticTraining) -> None:
+        self.setup = setup
+        self.model_id = setup.encoder.model_id
+        self.dimension = setup.encoder.dimension
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        from agent.scorer.encoder import encode_cached
+
+        return encode_cached(self.setup.encoder, texts, self.setup.cache)
+
+
+def _truth(rows: Sequence[dict[str, Any]]) -> list[set[str]]:
+    return [set(r["topics"]) for r in rows]
+
+
+def _labels(scores: Sequence[Any]) -> list[set[str]]:
+    return [{t.label for t in s.topics} for s in scores]
+
+
+def cascade_rules(setup: SemanticTraining) -> dict[str, Any]:
+    """The cascade's English combine settings (config/understanding.yaml) against what they trade: seed held-out
+    urgency and topics, food topics, and the share of unseen English safety reports whose flag reaches the router."""
+    scorer = train(["clothing", "food"], setup)
+    base, routing = load_understanding_config(), load_routing_config()
+    seed = [r for r in _jsonl(SEED) if r["split"] == "heldout"]
+    food = _jsonl(DATA / "food_topics_handlabeled.jsonl")
+    unseen_en = [r for r in _jsonl(DATA / "flags_unseen_phrasings.jsonl") if r["lang"] == "en"]
+    encoder = _CachedEncoder(setup)
+    results: dict[str, Any] = {}
+    for confirm in (0.5, 0.7, 0.8):
+        for nearest in (False, True):
+            config = base.model_copy(update={"english_flag_confirm": confirm, "complaint_nearest_leaf": nearest})
+            cascade = ScoringCascade(scorer, config, encoder)
+            seed_scores = cascade.score_batch(
+                [CascadeItem(r["id"], r["title"], r["text"], None, "en") for r in seed], NOW
+            )
+            food_scores = cascade.score_batch(
+                [CascadeItem(r["id"], r["title"], r["text"], None, "en") for r in food], NOW
+            )
+            unseen = cascade.score_batch(
+                [CascadeItem(r["id"], r["title"], r["text"], None, "en") for r in unseen_en], NOW
+            )
+            safety = [s for r, s in zip(unseen_en, unseen, strict=True) if "safety_hazard" in r["flags"]]
+            bar = routing.flag_thresholds["safety_hazard"]
+            reached = sum("safety_hazard" in s.flag_rules or s.flags.get("safety_hazard", 0.0) >= bar for s in safety)
+            name = f"english_flag_confirm={confirm} complaint_nearest_leaf={nearest}"
+            urgency = f1_score([r["urgency"] for r in seed], [s.urgency.value for s in seed_scores], average="macro")
+            results[name] = {
+                "seed_urgency_macro_f1": round(float(urgency), 3),
+                "seed_topics": _multilabel_micro(_truth(seed), _labels(seed_scores)),
+                "food_topics": _multilabel_micro(_truth(food), _labels(food_scores)),
+                "english_safety_reaching_router": f"{reached}/{len(safety)}",
+            }
+            print(name, json.dumps(results[name]), flush=True)
+    return results
+
+
+PARTS = {"rules": cascade_rules, "cross": cross_domain, "topics": topics, "flags": flags, "languages": languages,
+         "escalation": escalation, "speed": speed}  # fmt: skip
 
 
 def main() -> None:

@@ -202,5 +202,10 @@ def list_command() -> None:
     console.print(f"dataset loaders: {', '.join(DATASETS.names())}")
 
 
-if __name__ == "__main__":  # `python -m api.cli_eval ...` works before the lead mounts it as `reviewops eval`
+def register(cli: typer.Typer) -> None:
+    """Mount this group as `reviewops eval` (entry point `reviewops.cli`: the product CLI never imports eval/)."""
+    cli.add_typer(app, name="eval", help="Offline eval suites: run, compare, gate.")
+
+
+if __name__ == "__main__":
     app()

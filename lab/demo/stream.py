@@ -20,11 +20,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from pipeline.demo_catalog import build_catalog, build_customers
-from pipeline.demo_chatter import Chatter, arrivals, resend, spam_drafts
-from pipeline.demo_incidents import IncidentPlan, incident_drafts, plan_incidents
-from pipeline.demo_payloads import MALFORMED_RECIPES, Draft, NativeIds, encode_payload
-from pipeline.demo_text import inject_pii
+from lab.demo.catalog import build_catalog, build_customers
+from lab.demo.chatter import Chatter, arrivals, resend, spam_drafts
+from lab.demo.incidents import IncidentPlan, incident_drafts, plan_incidents
+from lab.demo.payloads import MALFORMED_RECIPES, Draft, NativeIds, encode_payload
+from lab.demo.text import inject_pii
 from store.schemas import QuarantineReason
 
 __all__ = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bench.triage_bench import ProblemIncidents, format_triage_bench, run_triage_bench
-from pipeline.demo_run import DemoOptions
-from pipeline.demo_stream import generate_stream
+from lab.bench.triage_bench import ProblemIncidents, format_triage_bench, run_triage_bench
+from lab.demo.run import DemoOptions
+from lab.demo.stream import generate_stream
 from store.settings import Settings
 
 OPTIONS = DemoOptions(seed=7, days=5, skus=20, reviews_per_day=60, index=False, triage=True, use_llm=False)

@@ -1,11 +1,11 @@
 """Retrieval latency of `ReviewIndex.similar` at scale, against Chroma's own filtered query on the same queries.
 
-Usage: .venv/bin/python -m bench.retrieval_bench --sizes 100000 1000000 [--vectors minilm|random] [--queries 200]
+Usage: .venv/bin/python -m lab.bench.retrieval_bench --sizes 100000 1000000 [--vectors minilm|random] [--queries 200]
        [--compare 50] [--index-minutes 30] [--dir PATH] [--keep-index]
 Each size runs in its own process (so peak RSS is per size) over a fresh persistent index written through
 `ReviewIndex.upsert` with precomputed embeddings (Chroma plus the scope table): N/100 SKUs with Zipf popularity,
 categories, regions, `created_at` over 60 days. `--vectors minilm` (default) derives every review from one of a few
-thousand real reviews embedded with MiniLM (see bench/bench_vectors.py); the embedding rate itself is measured by
+thousand real reviews embedded with MiniLM (see lab/bench/bench_vectors.py); the embedding rate itself is measured by
 `reviewops bench`. The index is then reopened (a cold scope cache, as after a restart) and each query kind timed;
 the first `--compare` queries of a kind also run through Chroma's filtered query, whose recall against ours is
 reported. Results print as tables and land in `<dir>/retrieval_bench.json`.
@@ -34,7 +34,7 @@ from chromadb.config import Settings as ChromaSettings
 from rich.console import Console
 from rich.table import Table
 
-from bench.bench_vectors import BaseVectors, load_minilm_base, perturbed, random_unit
+from lab.bench.bench_vectors import BaseVectors, load_minilm_base, perturbed, random_unit
 from pipeline.factory import shared_csv_path
 from store.embeddings import HashingEmbedder, ReviewEmbedder, TextEmbedder
 from store.scope_store import FILE_NAME as SCOPE_FILE_NAME

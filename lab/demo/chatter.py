@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from pipeline.demo_catalog import DIURNAL, Catalog, Customer, Region, Sku
-from pipeline.demo_payloads import Draft
-from pipeline.demo_text import (
+from lab.demo.catalog import DIURNAL, Catalog, Customer, Region, Sku
+from lab.demo.payloads import Draft
+from lab.demo.text import (
     SERVICE_TOPICS,
     compose_review,
     compose_spam,

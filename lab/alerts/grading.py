@@ -1,13 +1,13 @@
 """Grade a replayed stream's alerting against its ground truth: groups per incident, owners, delays, false alerts.
 
-Used by the alerts benchmark (pipeline/alerts/bench.py) and the `alert_detection` eval stage. An alert group
+Used by the alerts benchmark (lab/alerts/bench.py) and the `alert_detection` eval stage. An alert group
 "matches" an injected incident when one of its scope labels equals the incident's scope (same SKU, region or
 warehouse); it is "right" when its topic is the incident's topic (or flag) and it went to the taxonomy owner.
 Every group matching no incident is a false alert. Delays are in simulated hours from:
 - the first report written, and the first report's arrival;
 - the 5th report's arrival (ground truth: what a person reading every review would count), and the 5th report
   the scorer labelled with the topic (what the detector can count);
-- the first statistically distinguishable moment (pipeline/alerts/oracle.py).
+- the first statistically distinguishable moment (lab/alerts/oracle.py).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from pipeline.alerts.oracle import ArrivedReview, distinguishable_moment, rule_watching
+from lab.alerts.oracle import ArrivedReview, distinguishable_moment, rule_watching
+from lab.demo.stream import IncidentTruth
 from pipeline.alerts.rules import AlertRulesConfig
-from pipeline.demo_stream import IncidentTruth
 from store.alert_tables import AlertNotificationRow
 from store.db import Database
 from store.outbox_tables import OutboxRow

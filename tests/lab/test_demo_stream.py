@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from lab.demo.stream import DemoStream, StreamEvent, generate_stream, read_jsonl, write_jsonl
 from pipeline.adapters import parse_payload
 from pipeline.adapters.base import QuarantineError
-from pipeline.demo_stream import DemoStream, StreamEvent, generate_stream, read_jsonl, write_jsonl
 from store.schemas import QuarantineReason
 from store.taxonomy import load_taxonomy
 

@@ -1,7 +1,7 @@
 """Print the alerting figures: detection and delays on the demo stream, false alerts on a clean stream, evaluation
 time at 1M reviews.
 
-Usage: .venv/bin/python bench/alerts_bench.py [--no-demo] [--no-clean] [--no-scale] [--scale-reviews N]
+Usage: .venv/bin/python lab/bench/alerts_bench.py [--no-demo] [--no-clean] [--no-scale] [--scale-reviews N]
        [--rules FILE] [--clean-days D --clean-skus S --clean-reviews-per-day R] [--json OUT]
 Uses REVIEWOPS_HOME's trained scorer (trained first if missing); scratch databases live in a temporary directory.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from pipeline.alerts.bench import CLEAN, StreamSpec, format_alerts_bench, run_alerts_bench
+from lab.alerts.bench import CLEAN, StreamSpec, format_alerts_bench, run_alerts_bench
 from pipeline.factory import ensure_scorer
 from store.db import Database
 from store.settings import Settings

@@ -4,7 +4,7 @@ evaluation time at 1M reviews.
 - demo: `generate_stream()` replayed through the real loop on a SimulatedClock (the loop keeps gold current; alerts
   evaluated and delivered through the outbox every 15 simulated minutes); per injected incident: alert groups,
   receivers, and the delay after its first report, its 5th report, and its first statistically distinguishable
-  moment (pipeline/alerts/oracle.py); alert groups matching no incident are false alerts.
+  moment (lab/alerts/oracle.py); alert groups matching no incident are false alerts.
 - clean: `generate_stream(incidents=False, days=30, skus=400, reviews_per_day=1000)`; every alert group notified is a
   false alert; reported per 1,000 SKU-days.
 - scale: gold built from 1M synthetic reviews (through the real aggregation), one full evaluation timed.
@@ -25,13 +25,13 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
+from lab.alerts.grading import IncidentDetection, grade_incidents
+from lab.alerts.replay import replay_with_alerts
+from lab.demo.stream import generate_stream
 from pipeline.alerts import build_alert_engine
-from pipeline.alerts.grading import IncidentDetection, grade_incidents
-from pipeline.alerts.replay import replay_with_alerts
 from pipeline.alerts.rules import load_alert_rules
 from pipeline.alerts.schedule import AlertScheduler
 from pipeline.clock import SimulatedClock
-from pipeline.demo_stream import generate_stream
 from pipeline.factory import build_loop
 from store.db import Database
 from store.gold import GoldRecord, add_records
@@ -64,7 +64,7 @@ DELAYS = {
 
 
 class StreamSpec(BaseModel):
-    """A generated stream (pipeline.demo_stream.generate_stream arguments) and how it is replayed."""
+    """A generated stream (lab.demo.stream.generate_stream arguments) and how it is replayed."""
 
     seed: int = 7
     days: int = Field(default=14, ge=1)

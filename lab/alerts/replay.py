@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from lab.demo.stream import StreamEvent, micro_batches
 from pipeline.alerts.manager import AlertEngine, EvaluationReport
 from pipeline.alerts.schedule import AlertScheduler
 from pipeline.clock import SimulatedClock
-from pipeline.demo_stream import StreamEvent, micro_batches
 from pipeline.loop import BatchReport, ReviewLoop
 
 __all__ = ["ReplayResult", "replay_with_alerts"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pipeline.demo_catalog import Customer, Sku
+from lab.demo.catalog import Customer, Sku
 from store.schemas import QuarantineReason
 
 __all__ = ["MALFORMED_RECIPES", "SOURCES", "Draft", "MalformedRecipe", "NativeIds", "encode_payload"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 import string
 
-from pipeline import demo_phrases as ph
-from pipeline.demo_catalog import Customer, Sku
+from lab.demo import phrases as ph
+from lab.demo.catalog import Customer, Sku
 
 __all__ = [
     "SERVICE_TOPICS",

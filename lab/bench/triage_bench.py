@@ -1,6 +1,6 @@
 """Triage agent figures on the demo stream: time to a pending approval, tokens, existing vs new incidents, duplicates.
 
-Usage: .venv/bin/python -m bench.triage_bench [--seed 7] [--days 14] [--no-llm] [--dir PATH]
+Usage: .venv/bin/python -m lab.bench.triage_bench [--seed 7] [--days 14] [--no-llm] [--dir PATH]
 Replays the seeded demo stream (`reviewops demo`: ingest, score, route, alerts, MiniLM indexing) into a scratch
 REVIEWOPS_HOME that shares the trained scorer, then runs the triage agent over every escalated review with the
 configured model (REVIEWOPS_LLM_PROVIDER, `local` = SmolLM2-135M in llama.cpp, 1 thread). Figures:
@@ -24,8 +24,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from pipeline.demo_run import DemoOptions, run_demo
-from pipeline.demo_stream import IncidentTruth, generate_stream
+from lab.demo.run import DemoOptions, run_demo
+from lab.demo.stream import IncidentTruth, generate_stream
 from pipeline.factory import ensure_scorer
 from store.db import Database
 from store.incident_tables import Incident, IncidentReview

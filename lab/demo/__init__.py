@@ -1,0 +1,1 @@
+"""The seeded multi-channel demo stream (catalog, texts, incidents, payloads) and the demo run."""
